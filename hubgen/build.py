@@ -1,0 +1,119 @@
+"""The build: read, assemble, plan, write. Each step is a plain function; this module runs them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hubgen.config import load_config
+from hubgen.content import read_content
+from hubgen.errors import Problem, Problems
+from hubgen.output import Staging, check_output
+from hubgen.plan import plan
+from hubgen.render import Renderer, render_all
+from hubgen.site import assemble
+from hubgen.theme import environment, load_theme
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    root: Path
+    out: Path | None = None  # default: <root>/public
+    drafts: bool = False
+    future: bool = False
+    base_url: str | None = None
+    keep_going: bool = False
+    strict: bool = False
+    write: bool = True  # False: check everything, write nothing
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def output(self) -> Path:
+        return self.out if self.out is not None else self.root / "public"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    problems: tuple[Problem, ...]
+    pages: int = 0
+    files: int = 0
+    seconds: float = 0.0
+    published: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+
+def _failed(problems: Problems, strict: bool) -> bool:
+    return bool(problems.errors) or (strict and bool(problems.warnings))
+
+
+def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+    started = time.perf_counter()
+    problems = Problems()
+
+    def result(**kwargs: object) -> BuildResult:
+        items = problems.items
+        if options.strict:
+            items = [Problem(p.path, p.line, p.column, p.message, p.hint, "error") for p in items]
+        return BuildResult(tuple(sorted(set(items))), seconds=time.perf_counter() - started, **kwargs)  # type: ignore[arg-type]
+
+    overrides = {"base_url": options.base_url} if options.base_url else None
+    loaded, config_problems = load_config(options.root, overrides)
+    problems.extend(config_problems)
+    if loaded is None:
+        return result()
+    config = loaded.config
+    theme, theme_problems = load_theme(options.root, config.theme, loaded.theme_position)
+    problems.extend(theme_problems)
+    if options.write:
+        refused = check_output(options.output, options.root)
+        if refused is not None:
+            problems.add(refused)
+    if theme is None or problems.errors:
+        return result()
+
+    content = read_content(options.root, config, problems)
+    site = assemble(content, config, problems, drafts=options.drafts, future=options.future, now=options.now)
+    jobs = plan(site, problems)
+    renderer = Renderer(environment(options.root, theme, config), options.root, theme)
+
+    staging = Staging(options.output) if options.write else None
+    pages = files = 0
+    try:
+        for done, (relative, data) in enumerate(render_all(jobs, renderer, site, problems), start=1):
+            pages += relative.endswith(".html")
+            files += 1
+            if staging is not None:
+                staging.write(relative, data)
+            if progress is not None:
+                progress(done, len(jobs) + 2)
+        static: dict[str, Path] = {}
+        for folder in (*theme.static_dirs, options.root / "static"):
+            if folder.is_dir():
+                for file in sorted(folder.rglob("*")):
+                    if file.is_file() and not file.name.startswith("."):
+                        static[file.relative_to(folder).as_posix()] = file
+        for file, site_path in site.resources:
+            static[site_path.lstrip("/")] = file
+        for relative, file in sorted(static.items()):
+            if staging is not None and staging.exists(relative):
+                problems.error(str(file.relative_to(options.root)) if file.is_relative_to(options.root) else str(file),
+                               0, 0, f"this file would replace the page /{relative}")
+                continue
+            files += 1
+            if staging is not None:
+                staging.copy(file, relative)
+        publish = staging is not None and (not _failed(problems, options.strict) or options.keep_going)
+        if publish and staging is not None:
+            staging.publish()
+    finally:
+        if staging is not None:
+            staging.discard()
+    return result(pages=pages, files=files, published=publish)

@@ -1,0 +1,340 @@
+"""Step 1, read: every content file into a typed, validated record. Nothing is rendered here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+from hubgen.config import SiteConfig
+from hubgen.errors import Problem, Problems, did_you_mean, display_path
+from hubgen.frontmatter import SourceText, decode, split
+from hubgen.groupspec import GroupSpec, Url
+from hubgen.schema import CONFIG, Text, validate
+from hubgen.yamlio import Marks, load_yaml
+
+POST_SUFFIXES = (".md", ".markdown", ".html")
+_DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+_SAFE_SLUG = re.compile(r"^[\w][\w.~-]*$")
+
+
+def read_when(value: object) -> object:
+    """Dates as YAML dates, datetimes or ISO text; anything else YAML produced is refused."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return dt.datetime.fromisoformat(text) if len(text) > 10 else dt.date.fromisoformat(text)
+        except ValueError as error:
+            raise ValueError(f"not a valid date ({error}); write it as YYYY-MM-DD") from None
+    kind = type(value).__name__
+    raise ValueError(f"expected a date such as 2024-05-01, but YAML read a {kind}")
+
+
+def read_list(value: object) -> object:
+    """A list, or one comma-separated string of items."""
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+When = Annotated[dt.datetime | dt.date, BeforeValidator(read_when)]
+Names = Annotated[tuple[Text, ...], BeforeValidator(read_list)]
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The front matter keys hubgen knows; any other key is kept for templates as ``extra``."""
+
+    __pydantic_config__ = CONFIG
+    title: Text
+    date: When | None = None
+    updated: When | None = None
+    slug: str | None = None
+    summary: str | None = None
+    tags: Names = ()
+    authors: Names = ()
+    author: str | None = None
+    groups: Names = ()
+    draft: bool = False
+    image: str | None = None
+    id: str | None = None
+
+
+KNOWN_KEYS = frozenset(f.name for f in fields(FrontMatter))
+
+
+@dataclass(frozen=True)
+class AuthorSpec:
+    __pydantic_config__ = CONFIG
+    name: Text
+    bio: str = ""
+    links: dict[str, Url] | None = None
+    avatar: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A post or page as read: validated front matter, extra keys, body, and where it goes."""
+
+    kind: str  # "post" or "page"
+    source: str  # path as shown in messages, relative to the site
+    file: Path
+    meta: FrontMatter
+    extra: dict[str, Any]
+    marks: Marks
+    body: str
+    body_line: int
+    is_html: bool
+    slug: str
+    date: dt.datetime | None
+    updated: dt.datetime | None
+    bundle: Path | None  # the folder of a page bundle, whose other files are copied beside it
+
+
+@dataclass(frozen=True)
+class GroupSource:
+    source: str
+    slug: str
+    spec: GroupSpec
+    marks: Marks
+
+
+@dataclass(frozen=True)
+class AuthorSource:
+    slug: str
+    spec: AuthorSpec
+    source: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Content:
+    posts: tuple[Document, ...]
+    pages: tuple[Document, ...]
+    groups: tuple[GroupSource, ...]
+    authors: tuple[AuthorSource, ...]
+
+
+def slugify(text: str) -> str:
+    """A URL-safe slug: lower case, words joined by '-'. Unicode letters are kept."""
+    slug = re.sub(r"[^\w]+", "-", text.lower().replace("_", "-")).strip("-")
+    return slug or "item"
+
+
+def _walk(folder: Path, root: Path, problems: Problems) -> Iterator[Path]:
+    """Files below ``folder`` in a stable order, refusing links that lead outside the site."""
+    if not folder.is_dir():
+        return
+    real_root = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        here = Path(dirpath)
+        if not here.resolve().is_relative_to(real_root):
+            problems.error(display_path(here, root), 0, 0, "a link here points outside the site")
+            dirnames[:] = []
+            continue
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = here / name
+            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+                problems.error(display_path(path, root), 0, 0, "a link here points outside the site")
+                continue
+            yield path
+
+
+def _aware(value: dt.date | dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    return value if value.tzinfo else value.replace(tzinfo=zone)
+
+
+def _document(
+    kind: str, file: Path, root: Path, base_slug: str, config: SiteConfig, problems: Problems
+) -> Document | None:
+    source = display_path(file, root)
+    text, decode_problems = decode(file.read_bytes(), source)
+    problems.extend(decode_problems)
+    if text is None:
+        return None
+    parsed, split_problems = split(text, source)
+    problems.extend(split_problems)
+    if parsed is None:
+        return None
+    return _validate(kind, file, source, parsed, base_slug, config, problems)
+
+
+def _validate(
+    kind: str,
+    file: Path,
+    source: str,
+    parsed: SourceText,
+    base_slug: str,
+    config: SiteConfig,
+    problems: Problems,
+) -> Document | None:
+    known = {k: v for k, v in parsed.meta.items() if k in KNOWN_KEYS}
+    extra = {k: v for k, v in parsed.meta.items() if k not in KNOWN_KEYS}
+    for key in extra:
+        hint = did_you_mean(key, KNOWN_KEYS)
+        if hint:
+            problems.warning(source, *parsed.marks.key((key,)), f"unknown front matter key '{key}'", hint)
+    meta, errors = validate(FrontMatter, known, parsed.marks, source)
+    if meta is None:
+        if not parsed.meta:
+            errors = [Problem(source, 1, 1, "missing front matter with a title", "start the file with '---', 'title: ...', '---'")]
+        problems.extend(errors)
+        return None
+    ok = True
+    if meta.author and meta.authors:
+        problems.error(source, *parsed.marks.key(("author",)), "use either 'author' or 'authors', not both")
+        ok = False
+    slug = base_slug
+    dated = _DATED_NAME.match(file.stem if file.stem != "index" else file.parent.name)
+    if kind == "post" and dated:
+        slug = slugify(dated[4])
+    if meta.slug is not None:
+        if not _SAFE_SLUG.match(meta.slug) or ".." in meta.slug:
+            problems.error(
+                source,
+                *parsed.marks.value(("slug",)),
+                f"slug {meta.slug!r} cannot be used in a URL",
+                "use letters, digits, '-', '_', '.' and '~' only",
+            )
+            ok = False
+        else:
+            slug = meta.slug if kind == "post" else "/".join([*base_slug.split("/")[:-1], meta.slug])
+    zone = zoneinfo.ZoneInfo(config.timezone)
+    date = meta.date
+    if date is None and kind == "post" and dated:
+        try:
+            date = dt.date(int(dated[1]), int(dated[2]), int(dated[3]))
+        except ValueError:
+            problems.error(source, 1, 1, f"the file name's date {dated[1]}-{dated[2]}-{dated[3]} is not a real date")
+            ok = False
+    if date is None and kind == "post" and ok:
+        problems.error(source, *parsed.marks.start, "missing required field 'date'", "add 'date: YYYY-MM-DD' or start the file name with the date")
+        ok = False
+    if not ok:
+        return None
+    return Document(
+        kind=kind,
+        source=source,
+        file=file,
+        meta=meta,
+        extra=extra,
+        marks=parsed.marks,
+        body=parsed.body,
+        body_line=parsed.body_line,
+        is_html=file.suffix.lower() == ".html",
+        slug=slug,
+        date=_aware(date, zone) if date else None,
+        updated=_aware(meta.updated, zone) if meta.updated else None,
+        bundle=file.parent if file.stem == "index" and kind == "post" else None,
+    )
+
+
+def _read_documents(kind: str, folder: Path, root: Path, config: SiteConfig, problems: Problems) -> list[Document]:
+    documents = []
+    bundles = {p.parent for p in folder.glob("**/index.*") if p.suffix.lower() in POST_SUFFIXES} if kind == "post" else set()
+    for file in _walk(folder, root, problems):
+        if file.suffix.lower() not in POST_SUFFIXES:
+            continue
+        if any(file.parent == b or b in file.parents for b in bundles) and file.stem != "index":
+            continue  # files of a page bundle are resources of its index, not documents
+        relative = file.relative_to(folder).with_suffix("")
+        parts = [slugify(p) for p in relative.parts]
+        if parts[-1] == "index" and len(parts) > 1:
+            parts = parts[:-1]
+        base_slug = parts[-1] if kind == "post" else "/".join(parts)
+        document = _document(kind, file, root, base_slug, config, problems)
+        if document is not None:
+            documents.append(document)
+    return documents
+
+
+def _read_groups(folder: Path, root: Path, problems: Problems) -> list[GroupSource]:
+    groups = []
+    for file in _walk(folder, root, problems):
+        if file.suffix.lower() not in (".yaml", ".yml"):
+            continue
+        source = display_path(file, root)
+        text, decode_problems = decode(file.read_bytes(), source)
+        problems.extend(decode_problems)
+        if text is None:
+            continue
+        data, marks, yaml_problems = load_yaml(text, source)
+        problems.extend(yaml_problems)
+        if any(p.severity == "error" for p in yaml_problems):
+            continue
+        if not isinstance(data, dict):
+            problems.error(source, *marks.start, "a group file must be a mapping of fields, starting with 'name:'")
+            continue
+        spec, errors = validate(GroupSpec, data, marks, source)
+        problems.extend(errors)
+        if spec is not None:
+            groups.append(GroupSource(source, slugify(file.stem), spec, marks))
+    return groups
+
+
+def _read_authors(file: Path, root: Path, problems: Problems) -> list[AuthorSource]:
+    if not file.is_file():
+        return []
+    source = display_path(file, root)
+    text, decode_problems = decode(file.read_bytes(), source)
+    problems.extend(decode_problems)
+    if text is None:
+        return []
+    data, marks, yaml_problems = load_yaml(text, source)
+    problems.extend(yaml_problems)
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        problems.error(source, *marks.start, "authors.yaml must map each author's slug to their profile")
+        return []
+    authors = []
+    for slug, profile in data.items():
+        line, column = marks.key((str(slug),))
+        if isinstance(profile, str):
+            profile = {"name": profile}
+        spec, errors = validate(AuthorSpec, profile, _sub_marks(marks, str(slug)), source)
+        problems.extend(errors)
+        if spec is None:
+            continue
+        if not _SAFE_SLUG.match(str(slug)):
+            problems.error(source, line, column, f"author slug {slug!r} cannot be used in a URL")
+            continue
+        authors.append(AuthorSource(str(slug), spec, source, line))
+    return authors
+
+
+def _sub_marks(marks: Marks, key: str) -> Marks:
+    """The marks of one entry of a mapping, re-rooted at that entry."""
+    n = 1
+    keys = {k[n:]: v for k, v in marks.keys.items() if k[:n] == (key,)}
+    values = {k[n:]: v for k, v in marks.values.items() if k[:n] == (key,)}
+    return Marks(keys, values, marks.value((key,)))
+
+
+def read_content(root: Path, config: SiteConfig, problems: Problems) -> Content:
+    """Read every post, page, group and author of the site at ``root``."""
+    content = root / "content"
+    if not content.is_dir():
+        problems.error("content", 0, 0, "there is no content/ folder", "run 'hubgen init' or create content/posts/")
+        return Content((), (), (), ())
+    posts = _read_documents("post", content / "posts", root, config, problems)
+    pages = _read_documents("page", content / "pages", root, config, problems)
+    groups = _read_groups(content / "groups", root, problems)
+    authors = _read_authors(root / config.authors_file, root, problems)
+    if not (posts or pages or groups) and not problems.errors:
+        problems.error("content", 0, 0, "content/ holds no posts, pages or groups", "add content/posts/first-post.md")
+    return Content(tuple(posts), tuple(pages), tuple(groups), tuple(authors))

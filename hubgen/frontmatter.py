@@ -1,0 +1,68 @@
+"""Split a source file into its YAML front matter and body, accepting BOMs and CRLF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hubgen.errors import Problem
+from hubgen.yamlio import Marks, load_yaml
+
+_EMPTY = Marks({}, {})
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A content file read and split: front matter data, where its keys stand, and the body."""
+
+    path: str
+    meta: dict[str, Any]
+    marks: Marks
+    body: str
+    body_line: int  # the 1-based line of the file where the body starts
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """UTF-8 text (a BOM is dropped, CRLF and CR become LF), or a problem naming the bad byte."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        byte = data[error.start : error.start + 1].hex()
+        message = f"file is not valid UTF-8: byte 0x{byte} ({error.reason})"
+        hint = "save the file as UTF-8; it may be Latin-1 or Windows-1252"
+        return None, [Problem(path, line, column, message, hint)]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, [Problem(path, line, 1, "file contains a NUL character")]
+    return text, []
+
+
+def split(text: str, path: str) -> tuple[SourceText | None, list[Problem]]:
+    """Front matter is the YAML between a first line of ``---`` and the next ``---`` line."""
+    if not text.startswith("---") or text[3:4] not in ("\n", " ", ""):
+        return SourceText(path, {}, _EMPTY, text, 1), []
+    end = text.find("\n---", 3)
+    while end != -1 and text[end + 4 : end + 5] not in ("\n", " ", ""):
+        end = text.find("\n---", end + 4)
+    if end == -1:
+        return None, [
+            Problem(path, 1, 1, "front matter is never closed", "end it with a line of '---'")
+        ]
+    yaml_text = text[4 : end + 1] if text[3:4] == "\n" else ""
+    body_start = text.find("\n", end + 4)
+    body = "" if body_start == -1 else text[body_start + 1 :]
+    body_line = yaml_text.count("\n") + 3
+    data, marks, problems = load_yaml(yaml_text, path, line_offset=1)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, [*problems, Problem(path, 2, 1, "front matter must be a mapping of keys to values")]
+    meta = {str(key): value for key, value in data.items()}
+    return SourceText(path, meta, marks, body, body_line), problems

@@ -1,0 +1,146 @@
+"""Markdown (and raw HTML) bodies to HTML, with summary, table of contents and checked links."""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markupsafe import Markup
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from hubgen.errors import Problem
+from hubgen.models import Rendered, TocEntry
+
+MORE = "<!--more-->"
+# Given an href as written in a source file: the URL to use instead, "" to leave it alone,
+# or None when it names a source file that does not exist.
+LinkResolver = Callable[[str], str | None]
+_FORMATTER = HtmlFormatter(nowrap=True)
+_TAGS = re.compile(r"<[^>]*>")
+_FIRST_PARAGRAPH = re.compile(r"<p[\s>].*?</p>", re.DOTALL | re.IGNORECASE)
+
+
+def anchor_slug(text: str) -> str:
+    slug = re.sub(r"[^\w\- ]", "", text.strip().lower())
+    return re.sub(r"[\s-]+", "-", slug).strip("-") or "section"
+
+
+@functools.lru_cache(maxsize=4096)
+def _highlight(code: str, language: str) -> str:
+    try:
+        lexer = get_lexer_by_name(language)
+    except ClassNotFound:
+        return ""
+    body = highlight(code, lexer, _FORMATTER)
+    lang = html.escape(language, quote=True)
+    return f'<pre class="highlight"><code class="language-{lang}">{body}</code></pre>\n'
+
+
+def _highlight_fence(code: str, language: str, _attrs: Any) -> str:
+    return _highlight(code, language.strip().lower()) if language.strip() else ""
+
+
+def _check_links(state: StateCore) -> None:
+    resolve: LinkResolver | None = state.env.get("resolve")
+    if resolve is None:
+        return
+    for block in state.tokens:
+        for token in block.children or ():
+            if token.type != "link_open":
+                continue
+            href = str(token.attrGet("href") or "")
+            target = resolve(href)
+            if target is None:
+                line = (block.map[0] if block.map else 0) + state.env["body_line"]
+                state.env["broken"].append((line, href))
+            elif target:
+                token.attrSet("href", target)
+
+
+def _text(tokens: Sequence[Token]) -> str:
+    parts: list[str] = []
+    for token in tokens:
+        if token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif token.children:
+            parts.append(_text(token.children))
+    return "".join(parts)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+class MarkdownRenderer:
+    """One configured markdown-it instance; build once, render many bodies."""
+
+    def __init__(self, raw_html: bool) -> None:
+        md = MarkdownIt(
+            "commonmark", {"html": raw_html, "xhtmlOut": False, "highlight": _highlight_fence}
+        )
+        md.enable(["table", "strikethrough"])
+        md.use(footnote_plugin).use(tasklists_plugin).use(deflist_plugin)
+        md.use(anchors_plugin, min_level=1, max_level=6, slug_func=anchor_slug)
+        md.core.ruler.push("hubgen_links", _check_links)
+        self._md = md
+
+    def render(
+        self,
+        body: str,
+        *,
+        source: str,
+        body_line: int = 1,
+        resolve: LinkResolver | None = None,
+        toc_min: int = 3,
+    ) -> tuple[Rendered, list[Problem]]:
+        env: dict[str, Any] = {"resolve": resolve, "body_line": body_line, "broken": []}
+        tokens = self._md.parse(body, env)
+        content = self._md.renderer.render(tokens, self._md.options, env)
+        problems = [
+            Problem(source, line, 1, f"link to a missing file: {href}", "links to other posts name their source file, e.g. ../other-post.md")
+            for line, href in env["broken"]
+        ]
+        words = 0
+        headings: list[TocEntry] = []
+        first_paragraph = ""
+        for index, token in enumerate(tokens):
+            if token.type == "inline":
+                words += len(_text([token]).split())
+            elif token.type == "heading_open" and token.tag in ("h2", "h3"):
+                title = _clean(_text([tokens[index + 1]]))
+                headings.append(TocEntry(int(token.tag[1]), str(token.attrGet("id") or ""), title))
+            elif token.type == "paragraph_open" and token.level == 0 and not first_paragraph:
+                first_paragraph = _clean(_text([tokens[index + 1]]))
+        if MORE in body:
+            summary = _clean(_text(self._md.parse(body.split(MORE, 1)[0], {})))
+        else:
+            summary = first_paragraph
+        toc = tuple(headings) if len(headings) >= toc_min else ()
+        return Rendered(Markup(content), summary, toc, words), problems  # noqa: S704 - our renderer's output
+
+
+def render_html_body(body: str) -> Rendered:
+    """A raw HTML body (an ``.html`` post): used as is; the summary is plain text."""
+    if MORE in body:
+        lead = body.split(MORE, 1)[0]
+    else:
+        match = _FIRST_PARAGRAPH.search(body)
+        lead = match.group(0) if match else ""
+    summary = _clean(html.unescape(_TAGS.sub(" ", lead)))
+    words = len(html.unescape(_TAGS.sub(" ", body)).split())
+    return Rendered(Markup(body), summary, (), words)  # noqa: S704 - editors' raw HTML is trusted

@@ -1,0 +1,127 @@
+"""The domain: frozen records of everything a hub is made of. Relations are slugs or small refs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from hubgen.groupspec import Join, Location, Meetings, Milestone, Organizer
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A value things are filed under (a tag, a topic, a country) with its page and count."""
+
+    name: str
+    slug: str
+    url: str
+    count: int = 0
+
+
+Tag = Facet
+
+
+@dataclass(frozen=True)
+class Author:
+    slug: str
+    name: str
+    url: str
+    bio: str = ""
+    avatar: str | None = None
+    links: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupRef:
+    slug: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A Markdown or HTML body turned into HTML, with what listings need from it."""
+
+    html: Markup
+    summary: str
+    toc: tuple[TocEntry, ...]
+    word_count: int
+
+
+@dataclass(frozen=True)
+class Post:
+    source: str
+    slug: str
+    url: str
+    title: str
+    date: dt.datetime
+    updated: dt.datetime | None
+    summary: str
+    content: Markup
+    toc: tuple[TocEntry, ...]
+    word_count: int
+    tags: tuple[Tag, ...]
+    authors: tuple[Author, ...]
+    groups: tuple[GroupRef, ...]
+    draft: bool = False
+    image: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def reading_time(self) -> int:
+        """Minutes to read, at 220 words a minute, never less than one."""
+        return max(1, round(self.word_count / 220))
+
+
+@dataclass(frozen=True)
+class Page:
+    source: str
+    slug: str
+    url: str
+    title: str
+    summary: str
+    content: Markup
+    toc: tuple[TocEntry, ...]
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Group:
+    source: str
+    slug: str
+    url: str
+    name: str
+    summary: str
+    description: Markup
+    kind: str | None
+    topics: tuple[Facet, ...]
+    audience: tuple[str, ...]
+    format: str | None
+    format_facet: Facet | None
+    location: Location | None
+    country_facet: Facet | None
+    timezone: str | None
+    meetings: Meetings | None
+    size: int | None
+    capacity: int | None
+    status: str | None
+    join: Join | None
+    organizers: tuple[Organizer, ...]
+    founded: dt.date | None
+    ground_rules: tuple[str, ...]
+    links: tuple[tuple[str, str], ...]
+    milestones: tuple[Milestone, ...]
+
+    @property
+    def ref(self) -> GroupRef:
+        return GroupRef(self.slug, self.name, self.url)

@@ -1,0 +1,118 @@
+"""Step 4a, render: each job through its template, errors reported at the template's line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import jinja2
+
+from hubgen.errors import Problem, Problems, display_path
+from hubgen.plan import RenderJob
+from hubgen.routes import absolute, output_file, url
+from hubgen.site import Site
+from hubgen.theme import Theme, search_path
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    loc: str
+    lastmod: str | None
+
+
+def _template_frame(tb: TracebackType | None, env: jinja2.Environment) -> tuple[str, int] | None:
+    """The innermost traceback frame that is a template (Jinja rewrites them to template lines)."""
+    found = None
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__jinja_template__") is not None or tb.tb_frame.f_code.co_filename.endswith(
+            (".html", ".xml", ".txt", ".xsl", ".json")
+        ):
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+class Renderer:
+    def __init__(self, env: jinja2.Environment, root: Path, theme: Theme) -> None:
+        self.env = env
+        self.root = root
+        self.theme = theme
+        self._templates: dict[str, jinja2.Template | None] = {}
+
+    def _where(self, filename: str | None) -> str:
+        return display_path(Path(filename), self.root) if filename else "templates"
+
+    def template(self, name: str, problems: Problems, job: RenderJob) -> jinja2.Template | None:
+        if name in self._templates:
+            return self._templates[name]
+        template = None
+        try:
+            template = self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            problems.error(self._where(error.filename), error.lineno, 1, f"template syntax error: {error.message}")
+        except jinja2.TemplateNotFound as error:
+            searched = ", ".join(display_path(p, self.root) for p in search_path(self.root, self.theme))
+            problems.error(job.source if "/" in job.source else "templates", 0, 0,
+                           f"template '{error.name}' not found (needed for {job.path})", f"searched {searched}")
+        self._templates[name] = template
+        return template
+
+    def render(self, job: RenderJob, site: Site, problems: Problems) -> bytes | None:
+        template = self.template(job.template, problems, job)
+        if template is None:
+            return None
+        config = site.config
+        page_url = url(config, job.path)
+        context = {
+            "site": config,
+            "page_url": page_url,
+            "page_title": job.title,
+            "page_description": job.description,
+            "page_kind": job.kind,
+            "canonical_url": absolute(config, page_url),
+            **job.context,
+        }
+        try:
+            return template.render(context).encode("utf-8")
+        except jinja2.TemplateSyntaxError as error:  # raised when an include or import is loaded
+            problems.error(self._where(error.filename), error.lineno, 1, f"template syntax error: {error.message}")
+        except jinja2.TemplateNotFound as error:
+            problems.error(self._where(template.filename), 0, 0, f"template '{error.name}' not found")
+        except Exception as error:  # noqa: BLE001 - any failure inside a template is the template's
+            frame = _template_frame(sys.exc_info()[2], self.env)
+            where, line = (self._where(frame[0]), frame[1]) if frame else (self._where(template.filename), 0)
+            message = str(error) if isinstance(error, jinja2.UndefinedError) else f"{type(error).__name__}: {error}"
+            problems.error(where, line, 1, f"{message} (while rendering {job.path} from {job.source})")
+        return None
+
+
+def render_all(
+    jobs: Sequence[RenderJob], renderer: Renderer, site: Site, problems: Problems
+) -> Iterator[tuple[str, bytes]]:
+    """Rendered files (path relative to the output folder, bytes), then the sitemap and robots.txt."""
+    entries = []
+    for job in jobs:
+        target = output_file(job.path)
+        if target is None:
+            problems.error(job.source, 1, 1, f"the URL {job.path} would be written outside the output folder")
+            continue
+        data = renderer.render(job, site, problems)
+        if data is None:
+            continue
+        if job.in_sitemap:
+            lastmod = job.lastmod.date().isoformat() if job.lastmod else None
+            entries.append(SitemapEntry(absolute(site.config, url(site.config, job.path)), lastmod))
+        yield target.as_posix(), data
+    for path, name, context in (
+        ("/sitemap.xml", "sitemap.xml", {"entries": entries}),
+        ("/robots.txt", "robots.txt", {}),
+    ):
+        job = RenderJob(path, name, "data", "the " + name, name, context=context, in_sitemap=False)
+        data = renderer.render(job, site, problems)
+        if data is not None:
+            yield path.lstrip("/"), data
+
+

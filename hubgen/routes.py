@@ -1,0 +1,44 @@
+"""The one place that decides a page's URL and the file it is written to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+from hubgen.config import SiteConfig
+
+
+def expand(pattern: str, slug: str, date: dt.datetime | None = None) -> str:
+    """A permalink pattern filled in: '/{year}/{month}/{slug}/' -> '/2025/03/first-meeting/'."""
+    values = {"slug": slug}
+    if date is not None:
+        values |= {"year": f"{date.year:04d}", "month": f"{date.month:02d}", "day": f"{date.day:02d}"}
+    else:
+        values |= {"year": "", "month": "", "day": ""}
+    path = pattern.format(**values)
+    while "//" in path:
+        path = path.replace("//", "/")
+    return path
+
+
+def url(config: SiteConfig, path: str) -> str:
+    """A site path ('/groups/') as a URL from the server root, with base_url's path ('/hub/groups/')."""
+    return config.base_path.rstrip("/") + quote(path, safe="/:@!$&'()*+,;=~.-_")
+
+
+def absolute(config: SiteConfig, site_url: str) -> str:
+    """A URL from url() made absolute with base_url's scheme and host."""
+    base = config.base_url[: -len(config.base_path)] if config.base_path != "/" else config.base_url.rstrip("/")
+    return base + site_url
+
+
+def output_file(path: str) -> PurePosixPath | None:
+    """The file (relative to the output folder) for a site path, or None if it would escape it."""
+    relative = path.lstrip("/")
+    if not relative or path.endswith("/"):
+        relative += "index.html"
+    result = PurePosixPath(relative)
+    if any(part in ("", ".", "..") for part in result.parts) or "\\" in relative or "\x00" in relative:
+        return None
+    return result

@@ -1,0 +1,137 @@
+"""Themes: find a theme and its parents, and build the Jinja environment over them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from hubgen.config import SiteConfig
+from hubgen.errors import Problem, display_path
+from hubgen.groupspec import FORMAT_LABELS, KIND_LABELS, STATUS_LABELS
+from hubgen.routes import absolute, url
+from hubgen.schema import CONFIG, validate
+from hubgen.yamlio import load_yaml
+
+PACKAGE = Path(__file__).parent
+BUILTIN_TEMPLATES = PACKAGE / "templates"  # sitemap.xml and robots.txt; any theme may override them
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def builtin_themes() -> Path:
+    """Themes shipped with hubgen: inside the package when installed, beside it in a checkout."""
+    installed = PACKAGE / "themes"
+    return installed if installed.is_dir() else PACKAGE.parent / "themes"
+
+
+@dataclass(frozen=True)
+class ThemeFile:
+    __pydantic_config__ = CONFIG
+    name: str
+    parent: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    folders: tuple[Path, ...]  # the theme first, then its parent, and so on
+
+    @property
+    def template_dirs(self) -> tuple[Path, ...]:
+        return tuple(f / "templates" for f in self.folders)
+
+    @property
+    def static_dirs(self) -> tuple[Path, ...]:
+        """Static folders in copy order: the furthest parent first, so children override."""
+        return tuple(f / "static" for f in reversed(self.folders))
+
+
+def find_theme(root: Path, name: str) -> Path | None:
+    for base in (root / "themes", builtin_themes()):
+        folder = base / name
+        if (folder / "templates").is_dir():
+            return folder
+    return None
+
+
+def load_theme(root: Path, name: str, where: tuple[int, int]) -> tuple[Theme | None, list[Problem]]:
+    folders: list[Path] = []
+    current: str | None = name
+    source, (line, column) = "site.yaml", where
+    while current is not None:
+        folder = find_theme(root, current)
+        if folder is None:
+            searched = f"{display_path(root / 'themes', root)}/, {builtin_themes()}"
+            return None, [Problem(source, line, column, f"unknown theme '{current}'", f"searched {searched}")]
+        if folder in folders:
+            return None, [Problem(source, line, column, f"theme '{current}' is its own ancestor")]
+        folders.append(folder)
+        meta_file = folder / "theme.yaml"
+        if not meta_file.is_file():
+            break
+        source = display_path(meta_file, root)
+        data, marks, problems = load_yaml(meta_file.read_text(encoding="utf-8-sig"), source)
+        if any(p.severity == "error" for p in problems):
+            return None, problems
+        meta, errors = validate(ThemeFile, data or {"name": current}, marks, source)
+        if meta is None:
+            return None, errors
+        current = meta.parent
+        line, column = marks.value(("parent",))
+    return Theme(name, tuple(folders)), []
+
+
+def _date(value: dt.date) -> str:
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def _isodate(value: dt.date) -> str:
+    return value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
+
+
+def _datetime_iso(value: dt.date) -> str:
+    return value.isoformat()
+
+
+def search_path(root: Path, theme: Theme) -> list[Path]:
+    return [root / "templates", *theme.template_dirs, BUILTIN_TEMPLATES]
+
+
+def environment(root: Path, theme: Theme, config: SiteConfig) -> jinja2.Environment:
+    """One environment per build: site templates override the theme's, file by file.
+
+    An override can extend the file it replaces as ``{% extends "!theme/base.html" %}``;
+    ``!<theme name>/`` reaches one theme of the chain directly.
+    """
+    theme_loader = jinja2.FileSystemLoader([*theme.template_dirs, BUILTIN_TEMPLATES])
+    prefixes: dict[str, jinja2.BaseLoader] = {"!theme": theme_loader}
+    for folder in theme.folders:
+        prefixes[f"!{folder.name}"] = jinja2.FileSystemLoader(folder / "templates")
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.PrefixLoader(prefixes, delimiter="/"),
+                jinja2.FileSystemLoader(search_path(root, theme)),
+            ]
+        ),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["date"] = _date
+    env.filters["isodate"] = _isodate
+    env.filters["datetime_iso"] = _datetime_iso
+    env.globals["url"] = lambda path: url(config, path)
+    env.globals["abs_url"] = lambda path: absolute(config, url(config, path))
+    env.globals["kind_labels"] = KIND_LABELS
+    env.globals["format_labels"] = FORMAT_LABELS
+    env.globals["status_labels"] = STATUS_LABELS
+    return env

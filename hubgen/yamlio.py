@@ -1,0 +1,156 @@
+"""Safe YAML loading that keeps the line and column of every key and value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from hubgen.errors import Problem
+
+try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+KeyPath = tuple[str | int, ...]
+Position = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Where each key and value of a document stands (1-based line and column)."""
+
+    keys: Mapping[KeyPath, Position]
+    values: Mapping[KeyPath, Position]
+    start: Position = (1, 1)
+
+    def value(self, path: KeyPath) -> Position:
+        """The position of the value at ``path``, or of its nearest enclosing value."""
+        for end in range(len(path), -1, -1):
+            found = self.values.get(path[:end])
+            if found:
+                return found
+        return self.start
+
+    def key(self, path: KeyPath) -> Position:
+        """The position of the key at ``path`` (falls back to its value's)."""
+        return self.keys.get(path) or self.value(path)
+
+
+class _Constructor(SafeConstructor):
+    """Safe constructor that keeps impossible dates as text so the caller can say where they are."""
+
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:  # type: ignore[override]
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return str(node.value)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
+def _explain(error: yaml.MarkedYAMLError, line_offset: int) -> tuple[str, str]:
+    problem = error.problem or "invalid YAML"
+    hint = ""
+    if "tab" in problem or "'\\t'" in problem:
+        problem = "a tab character cannot be used for indentation in YAML"
+        hint = "indent with spaces"
+    elif "unexpected end of stream" in problem and error.context and "quoted" in error.context:
+        problem = "a quoted value is never closed"
+        if error.context_mark is not None:
+            line = error.context_mark.line + 1 + line_offset
+            hint = f"the quote opened on line {line} needs a matching quote"
+    elif "mapping values are not allowed" in problem:
+        problem = "unexpected ':' here"
+        hint = "check the indentation, or quote a value that contains ': '"
+    elif error.context:
+        problem = f"{error.context.rstrip(':')}: {problem}"
+    return f"invalid YAML: {problem}", hint
+
+
+def _position(node: Node, line_offset: int) -> Position:
+    return (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
+
+
+def load_yaml(
+    text: str, path: str, line_offset: int = 0
+) -> tuple[Any, Marks, list[Problem]]:
+    """Parse one YAML document safely.
+
+    Returns the data (None when the document is empty or broken), where each key and
+    value stands, and the problems found: a syntax error, or duplicate keys (warnings).
+    ``line_offset`` is added to every line, for documents embedded in a larger file.
+    """
+    start = (1 + line_offset, 1)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1 + line_offset, mark.column + 1) if mark else start
+        message, hint = _explain(error, line_offset)
+        return None, Marks({}, {}, start), [Problem(path, line, column, message, hint)]
+    except (yaml.YAMLError, ValueError) as error:
+        return None, Marks({}, {}, start), [Problem(path, *start, f"invalid YAML: {error}")]
+    if node is None:
+        return None, Marks({}, {}, start), []
+    keys: dict[KeyPath, Position] = {}
+    values: dict[KeyPath, Position] = {}
+    problems: list[Problem] = []
+    _walk(node, (), keys, values, problems, path, line_offset)
+    try:
+        data = _Constructor().construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        line, column = (mark.line + 1 + line_offset, mark.column + 1) if mark else start
+        return None, Marks(keys, values, start), [Problem(path, line, column, *_explain(error, line_offset))]
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
+        return None, Marks(keys, values, start), [Problem(path, *start, f"invalid YAML: {error}")]
+    return data, Marks(keys, values, _position(node, line_offset)), problems
+
+
+def _walk(
+    node: Node,
+    at: KeyPath,
+    keys: dict[KeyPath, Position],
+    values: dict[KeyPath, Position],
+    problems: list[Problem],
+    path: str,
+    line_offset: int,
+) -> None:
+    stack: list[tuple[Node, KeyPath]] = [(node, at)]
+    seen_nodes: set[int] = set()
+    while stack:
+        current, where = stack.pop()
+        values.setdefault(where, _position(current, line_offset))
+        if id(current) in seen_nodes:  # aliases can make the graph cyclic
+            continue
+        seen_nodes.add(id(current))
+        if isinstance(current, MappingNode):
+            first_seen: dict[str, Position] = {}
+            for key_node, value_node in current.value:
+                if not isinstance(key_node, ScalarNode) or key_node.value == "<<":
+                    continue
+                name = str(key_node.value)
+                position = _position(key_node, line_offset)
+                if name in first_seen:
+                    problems.append(
+                        Problem(
+                            path,
+                            *position,
+                            f"duplicate key '{name}': the value on this line replaces the one"
+                            f" on line {first_seen[name][0]}",
+                            severity="warning",
+                        )
+                    )
+                first_seen[name] = position
+                keys[(*where, name)] = position
+                stack.append((value_node, (*where, name)))
+        elif isinstance(current, SequenceNode):
+            for index, item in enumerate(current.value):
+                stack.append((item, (*where, index)))
