@@ -58,13 +58,16 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     started = time.perf_counter()
     problems = Problems()
 
-    def result(**kwargs: object) -> BuildResult:
+    def result(pages: int = 0, files: int = 0, published: bool = False) -> BuildResult:
         items = problems.items
         if options.strict:
             items = [Problem(p.path, p.line, p.column, p.message, p.hint, "error") for p in items]
-        return BuildResult(tuple(sorted(set(items))), seconds=time.perf_counter() - started, **kwargs)  # type: ignore[arg-type]
+        seconds = time.perf_counter() - started
+        return BuildResult(tuple(sorted(set(items))), pages, files, seconds, published)
 
-    overrides = {"base_url": options.base_url} if options.base_url else None
+    overrides: dict[str, object] | None = (
+        {"base_url": options.base_url} if options.base_url else None
+    )
     loaded, config_problems = load_config(options.root, overrides)
     problems.extend(config_problems)
     if loaded is None:
@@ -80,14 +83,18 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         return result()
 
     content = read_content(options.root, config, problems)
-    site = assemble(content, config, problems, drafts=options.drafts, future=options.future, now=options.now)
+    site = assemble(
+        content, config, problems, drafts=options.drafts, future=options.future, now=options.now
+    )
     jobs = plan(site, problems)
     renderer = Renderer(environment(options.root, theme, config), options.root, theme)
 
     staging = Staging(options.output) if options.write else None
     pages = files = 0
     try:
-        for done, (relative, data) in enumerate(render_all(jobs, renderer, site, problems), start=1):
+        for done, (relative, data) in enumerate(
+            render_all(jobs, renderer, site, problems), start=1
+        ):
             pages += relative.endswith(".html")
             files += 1
             if staging is not None:
@@ -104,13 +111,21 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
             static[site_path.lstrip("/")] = file
         for relative, file in sorted(static.items()):
             if staging is not None and staging.exists(relative):
-                problems.error(str(file.relative_to(options.root)) if file.is_relative_to(options.root) else str(file),
-                               0, 0, f"this file would replace the page /{relative}")
+                problems.error(
+                    str(file.relative_to(options.root))
+                    if file.is_relative_to(options.root)
+                    else str(file),
+                    0,
+                    0,
+                    f"this file would replace the page /{relative}",
+                )
                 continue
             files += 1
             if staging is not None:
                 staging.copy(file, relative)
-        publish = staging is not None and (not _failed(problems, options.strict) or options.keep_going)
+        publish = staging is not None and (
+            not _failed(problems, options.strict) or options.keep_going
+        )
         if publish and staging is not None:
             staging.publish()
     finally:

@@ -45,12 +45,20 @@ def report(problems: Sequence[Problem], root: Path, stream: TextIO) -> None:
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if problems:
-        print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}", file=stream)
+        print(
+            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
+            file=stream,
+        )
 
 
 def _progress(done: int, total: int) -> None:
     if total >= 300 and (done % 100 == 0 or done == total):
-        print(f"\rRendering {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        print(
+            f"\rRendering {done}/{total}",
+            end="" if done < total else "\n",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _options(args: argparse.Namespace, write: bool) -> BuildOptions:
@@ -74,12 +82,18 @@ def _finish(result: BuildResult, root: Path, verb: str, out: Path | None) -> int
     if result.published and out is not None:
         where = out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out
         note = " (leaving out the sources with errors)" if failed else ""
-        print(f"Built {result.pages} pages, {result.files} files in {result.seconds:.2f} s into {where}/{note}")
+        print(
+            f"Built {result.pages} pages, {result.files} files in {result.seconds:.2f} s into {where}/{note}"
+        )
     elif verb == "check" and not failed:
         print(f"Checked {result.pages} pages in {result.seconds:.2f} s: no problems")
     elif failed:
-        print("Build failed; the previous output was left as it was." if verb == "build" else "Check failed.",
-              file=sys.stderr)
+        print(
+            "Build failed; the previous output was left as it was."
+            if verb == "build"
+            else "Check failed.",
+            file=sys.stderr,
+        )
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 
@@ -114,22 +128,35 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="hubgen", description="Build a community knowledge hub: blog, group directory, pages.")
+    main = argparse.ArgumentParser(
+        prog="hubgen", description="Build a community knowledge hub: blog, group directory, pages."
+    )
     main.add_argument("--version", action="version", version=f"hubgen {__version__}")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def site_options(command: argparse.ArgumentParser) -> None:
-        command.add_argument("-s", "--source", default=".", metavar="DIR", help="the hub's folder (default: here)")
-        command.add_argument("--drafts", action="store_true", help="include posts marked draft: true")
-        command.add_argument("--future", action="store_true", help="include posts dated in the future")
+        command.add_argument(
+            "-s", "--source", default=".", metavar="DIR", help="the hub's folder (default: here)"
+        )
+        command.add_argument(
+            "--drafts", action="store_true", help="include posts marked draft: true"
+        )
+        command.add_argument(
+            "--future", action="store_true", help="include posts dated in the future"
+        )
         command.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
     command = commands.add_parser("build", help="build the site")
     site_options(command)
-    command.add_argument("-o", "--output", metavar="DIR", help="output folder (default: public/ in the hub)")
+    command.add_argument(
+        "-o", "--output", metavar="DIR", help="output folder (default: public/ in the hub)"
+    )
     command.add_argument("--base-url", metavar="URL", help="override base_url from site.yaml")
-    command.add_argument("--keep-going", action="store_true",
-                         help="write the site without the sources that have errors (still exits 1)")
+    command.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="write the site without the sources that have errors (still exits 1)",
+    )
     command.set_defaults(run=cmd_build)
 
     command = commands.add_parser("check", help="validate everything, write nothing")
@@ -143,7 +170,9 @@ def parser() -> argparse.ArgumentParser:
     command = commands.add_parser("new", help="create a post or group from its template")
     command.add_argument("what", choices=("post", "group"))
     command.add_argument("title", help="the post's title or the group's name")
-    command.add_argument("-s", "--source", default=".", metavar="DIR", help="the hub's folder (default: here)")
+    command.add_argument(
+        "-s", "--source", default=".", metavar="DIR", help="the hub's folder (default: here)"
+    )
     command.set_defaults(run=cmd_new)
     return main
 
@@ -158,8 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    except Exception:  # noqa: BLE001 - a bug in hubgen itself: show it, and ask for a report
+    except Exception:
         traceback.print_exc()
-        print("hubgen: internal error; this is a bug in hubgen, please report it with the traceback above",
-              file=sys.stderr)
+        print(
+            "hubgen: internal error; this is a bug in hubgen, please report it with the traceback above",
+            file=sys.stderr,
+        )
         return 3

@@ -23,7 +23,9 @@ def check_timezone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone '{name}' (use an IANA name such as Europe/Paris)") from None
+        raise ValueError(
+            f"unknown time zone '{name}' (use an IANA name such as Europe/Paris)"
+        ) from None
     return name
 
 
@@ -116,11 +118,15 @@ def load_config(
     """Read and validate ``root/site.yaml``; ``overrides`` replace keys (e.g. --base-url)."""
     path = root / CONFIG_FILE
     if not path.is_file():
-        return None, [Problem(CONFIG_FILE, 0, 0, "no site.yaml here", "run 'hubgen init' to create a hub")]
+        return None, [
+            Problem(CONFIG_FILE, 0, 0, "no site.yaml here", "run 'hubgen init' to create a hub")
+        ]
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return None, [Problem(CONFIG_FILE, 1, error.start + 1, f"site.yaml is not UTF-8 ({error.reason})")]
+        return None, [
+            Problem(CONFIG_FILE, 1, error.start + 1, f"site.yaml is not UTF-8 ({error.reason})")
+        ]
     data, marks, problems = load_yaml(text, CONFIG_FILE)
     if problems and any(p.severity == "error" for p in problems):
         return None, problems

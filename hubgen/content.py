@@ -32,7 +32,9 @@ def read_when(value: object) -> object:
     if isinstance(value, str):
         text = value.strip()
         try:
-            return dt.datetime.fromisoformat(text) if len(text) > 10 else dt.date.fromisoformat(text)
+            return (
+                dt.datetime.fromisoformat(text) if len(text) > 10 else dt.date.fromisoformat(text)
+            )
         except ValueError as error:
             raise ValueError(f"not a valid date ({error}); write it as YYYY-MM-DD") from None
     kind = type(value).__name__
@@ -143,11 +145,15 @@ def _walk(folder: Path, root: Path, problems: Problems) -> Iterator[Path]:
             continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith("."):
+            if name.startswith(
+                (".", "_")
+            ):  # hidden files, and Hugo/Jekyll's _index.md and the like
                 continue
             path = here / name
             if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-                problems.error(display_path(path, root), 0, 0, "a link here points outside the site")
+                problems.error(
+                    display_path(path, root), 0, 0, "a link here points outside the site"
+                )
                 continue
             yield path
 
@@ -185,18 +191,30 @@ def _validate(
     known = {k: v for k, v in parsed.meta.items() if k in KNOWN_KEYS}
     extra = {k: v for k, v in parsed.meta.items() if k not in KNOWN_KEYS}
     for key in extra:
-        hint = did_you_mean(key, KNOWN_KEYS)
+        hint = did_you_mean(key, KNOWN_KEYS, cutoff=0.8)  # only likely typos: 'time' is not 'title'
         if hint:
-            problems.warning(source, *parsed.marks.key((key,)), f"unknown front matter key '{key}'", hint)
+            problems.warning(
+                source, *parsed.marks.key((key,)), f"unknown front matter key '{key}'", hint
+            )
     meta, errors = validate(FrontMatter, known, parsed.marks, source)
     if meta is None:
         if not parsed.meta:
-            errors = [Problem(source, 1, 1, "missing front matter with a title", "start the file with '---', 'title: ...', '---'")]
+            errors = [
+                Problem(
+                    source,
+                    1,
+                    1,
+                    "missing front matter with a title",
+                    "start the file with '---', 'title: ...', '---'",
+                )
+            ]
         problems.extend(errors)
         return None
     ok = True
     if meta.author and meta.authors:
-        problems.error(source, *parsed.marks.key(("author",)), "use either 'author' or 'authors', not both")
+        problems.error(
+            source, *parsed.marks.key(("author",)), "use either 'author' or 'authors', not both"
+        )
         ok = False
     slug = base_slug
     dated = _DATED_NAME.match(file.stem if file.stem != "index" else file.parent.name)
@@ -212,17 +230,29 @@ def _validate(
             )
             ok = False
         else:
-            slug = meta.slug if kind == "post" else "/".join([*base_slug.split("/")[:-1], meta.slug])
+            slug = (
+                meta.slug if kind == "post" else "/".join([*base_slug.split("/")[:-1], meta.slug])
+            )
     zone = zoneinfo.ZoneInfo(config.timezone)
     date = meta.date
     if date is None and kind == "post" and dated:
         try:
             date = dt.date(int(dated[1]), int(dated[2]), int(dated[3]))
         except ValueError:
-            problems.error(source, 1, 1, f"the file name's date {dated[1]}-{dated[2]}-{dated[3]} is not a real date")
+            problems.error(
+                source,
+                1,
+                1,
+                f"the file name's date {dated[1]}-{dated[2]}-{dated[3]} is not a real date",
+            )
             ok = False
     if date is None and kind == "post" and ok:
-        problems.error(source, *parsed.marks.start, "missing required field 'date'", "add 'date: YYYY-MM-DD' or start the file name with the date")
+        problems.error(
+            source,
+            *parsed.marks.start,
+            "missing required field 'date'",
+            "add 'date: YYYY-MM-DD' or start the file name with the date",
+        )
         ok = False
     if not ok:
         return None
@@ -243,9 +273,15 @@ def _validate(
     )
 
 
-def _read_documents(kind: str, folder: Path, root: Path, config: SiteConfig, problems: Problems) -> list[Document]:
+def _read_documents(
+    kind: str, folder: Path, root: Path, config: SiteConfig, problems: Problems
+) -> list[Document]:
     documents = []
-    bundles = {p.parent for p in folder.glob("**/index.*") if p.suffix.lower() in POST_SUFFIXES} if kind == "post" else set()
+    bundles = (
+        {p.parent for p in folder.glob("**/index.*") if p.suffix.lower() in POST_SUFFIXES}
+        if kind == "post"
+        else set()
+    )
     for file in _walk(folder, root, problems):
         if file.suffix.lower() not in POST_SUFFIXES:
             continue
@@ -277,7 +313,11 @@ def _read_groups(folder: Path, root: Path, problems: Problems) -> list[GroupSour
         if any(p.severity == "error" for p in yaml_problems):
             continue
         if not isinstance(data, dict):
-            problems.error(source, *marks.start, "a group file must be a mapping of fields, starting with 'name:'")
+            problems.error(
+                source,
+                *marks.start,
+                "a group file must be a mapping of fields, starting with 'name:'",
+            )
             continue
         spec, errors = validate(GroupSpec, data, marks, source)
         problems.extend(errors)
@@ -299,7 +339,9 @@ def _read_authors(file: Path, root: Path, problems: Problems) -> list[AuthorSour
     if data is None:
         return []
     if not isinstance(data, dict):
-        problems.error(source, *marks.start, "authors.yaml must map each author's slug to their profile")
+        problems.error(
+            source, *marks.start, "authors.yaml must map each author's slug to their profile"
+        )
         return []
     authors = []
     for slug, profile in data.items():
@@ -329,12 +371,24 @@ def read_content(root: Path, config: SiteConfig, problems: Problems) -> Content:
     """Read every post, page, group and author of the site at ``root``."""
     content = root / "content"
     if not content.is_dir():
-        problems.error("content", 0, 0, "there is no content/ folder", "run 'hubgen init' or create content/posts/")
+        problems.error(
+            "content",
+            0,
+            0,
+            "there is no content/ folder",
+            "run 'hubgen init' or create content/posts/",
+        )
         return Content((), (), (), ())
     posts = _read_documents("post", content / "posts", root, config, problems)
     pages = _read_documents("page", content / "pages", root, config, problems)
     groups = _read_groups(content / "groups", root, problems)
     authors = _read_authors(root / config.authors_file, root, problems)
     if not (posts or pages or groups) and not problems.errors:
-        problems.error("content", 0, 0, "content/ holds no posts, pages or groups", "add content/posts/first-post.md")
+        problems.error(
+            "content",
+            0,
+            0,
+            "content/ holds no posts, pages or groups",
+            "add content/posts/first-post.md",
+        )
     return Content(tuple(posts), tuple(pages), tuple(groups), tuple(authors))

@@ -51,14 +51,10 @@ class Problems:
 
     items: list[Problem] = field(default_factory=list)
 
-    def error(
-        self, path: str, line: int, column: int, message: str, hint: str = ""
-    ) -> None:
+    def error(self, path: str, line: int, column: int, message: str, hint: str = "") -> None:
         self.items.append(Problem(path, line, column, message, hint, "error"))
 
-    def warning(
-        self, path: str, line: int, column: int, message: str, hint: str = ""
-    ) -> None:
+    def warning(self, path: str, line: int, column: int, message: str, hint: str = "") -> None:
         self.items.append(Problem(path, line, column, message, hint, "warning"))
 
     def add(self, problem: Problem) -> None:
@@ -79,9 +75,11 @@ class Problems:
         return {p.path for p in self.errors}
 
 
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
+def did_you_mean(name: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
     """A 'did you mean' hint for an unknown name, or '' when nothing is close."""
-    close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
+    options = sorted(choices)
+    exact = [c for c in options if c.lower() == name.lower()]
+    close = exact or difflib.get_close_matches(name, options, n=1, cutoff=cutoff)
     return f"did you mean '{close[0]}'?" if close else ""
 
 

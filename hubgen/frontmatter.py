@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ from hubgen.errors import Problem
 from hubgen.yamlio import Marks, load_yaml
 
 _EMPTY = Marks({}, {})
+_CLOSE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -44,18 +46,17 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
 
 def split(text: str, path: str) -> tuple[SourceText | None, list[Problem]]:
     """Front matter is the YAML between a first line of ``---`` and the next ``---`` line."""
-    if not text.startswith("---") or text[3:4] not in ("\n", " ", ""):
+    first_end = text.find("\n")
+    first_line = text if first_end == -1 else text[:first_end]
+    if first_line.rstrip() != "---":
         return SourceText(path, {}, _EMPTY, text, 1), []
-    end = text.find("\n---", 3)
-    while end != -1 and text[end + 4 : end + 5] not in ("\n", " ", ""):
-        end = text.find("\n---", end + 4)
-    if end == -1:
+    close = _CLOSE.search(text, first_end + 1) if first_end != -1 else None
+    if close is None:
         return None, [
             Problem(path, 1, 1, "front matter is never closed", "end it with a line of '---'")
         ]
-    yaml_text = text[4 : end + 1] if text[3:4] == "\n" else ""
-    body_start = text.find("\n", end + 4)
-    body = "" if body_start == -1 else text[body_start + 1 :]
+    yaml_text = text[first_end + 1 : close.start()]
+    body = text[close.end() + 1 :]
     body_line = yaml_text.count("\n") + 3
     data, marks, problems = load_yaml(yaml_text, path, line_offset=1)
     if any(p.severity == "error" for p in problems):
@@ -63,6 +64,7 @@ def split(text: str, path: str) -> tuple[SourceText | None, list[Problem]]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return None, [*problems, Problem(path, 2, 1, "front matter must be a mapping of keys to values")]
+        problem = Problem(path, 2, 1, "front matter must be a mapping of keys to values")
+        return None, [*problems, problem]
     meta = {str(key): value for key, value in data.items()}
     return SourceText(path, meta, marks, body, body_line), problems

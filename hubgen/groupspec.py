@@ -33,7 +33,9 @@ STATUS_LABELS = {
 }
 ORDINALS = ("first", "second", "third", "fourth", "last")
 _CADENCE = re.compile(r"^(weekly|monthly|every ([1-9][0-9]?) weeks?)$")
-_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+_EMAIL = re.compile(
+    r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
+)
 
 
 def check_url(url: str) -> str:
@@ -66,7 +68,7 @@ def read_time(value: object) -> object:
 def check_time(value: str) -> str:
     match = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", value.strip())
     if not match:
-        raise ValueError("expected a 24-hour time as \"HH:MM\", e.g. \"17:30\"")
+        raise ValueError('expected a 24-hour time as "HH:MM", e.g. "17:30"')
     return f"{int(match[1]):02d}:{match[2]}"
 
 

@@ -112,7 +112,13 @@ class MarkdownRenderer:
         tokens = self._md.parse(body, env)
         content = self._md.renderer.render(tokens, self._md.options, env)
         problems = [
-            Problem(source, line, 1, f"link to a missing file: {href}", "links to other posts name their source file, e.g. ../other-post.md")
+            Problem(
+                source,
+                line,
+                1,
+                f"link to a missing file: {href}",
+                "links to other posts name their source file, e.g. ../other-post.md",
+            )
             for line, href in env["broken"]
         ]
         words = 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,15 +17,37 @@ def check_output(out: Path, root: Path) -> Problem | None:
     target = out.resolve()
     home = Path.home().resolve()
     site = root.resolve()
-    protected = {Path("/"), home, site, site / "content", site / "themes", site / "templates", site / "static"}
-    if target in protected or site.is_relative_to(target) or (site / "content").resolve().is_relative_to(target):
-        return Problem(str(out), 0, 0, "refusing to write the site into this folder: it holds other files hubgen must not replace",
-                       "choose an output folder of its own, such as 'public'")
+    protected = {
+        Path("/"),
+        home,
+        site,
+        site / "content",
+        site / "themes",
+        site / "templates",
+        site / "static",
+    }
+    if (
+        target in protected
+        or site.is_relative_to(target)
+        or (site / "content").resolve().is_relative_to(target)
+    ):
+        return Problem(
+            str(out),
+            0,
+            0,
+            "refusing to write the site into this folder: it holds other files hubgen must not replace",
+            "choose an output folder of its own, such as 'public'",
+        )
     if target.is_file():
         return Problem(str(out), 0, 0, "the output path is a file, not a folder")
     if target.is_dir() and any(target.iterdir()) and not (target / MARK).is_file():
-        return Problem(str(out), 0, 0, f"refusing to replace a folder hubgen did not create (it has no {MARK} file)",
-                       "empty it, remove it, or choose another output folder")
+        return Problem(
+            str(out),
+            0,
+            0,
+            f"refusing to replace a folder hubgen did not create (it has no {MARK} file)",
+            "empty it, remove it, or choose another output folder",
+        )
     return None
 
 
@@ -60,12 +81,12 @@ class Staging:
 
     def publish(self) -> None:
         (self.folder / MARK).write_text(MARK_TEXT, encoding="utf-8")
-        os.chmod(self.folder, 0o755)  # noqa: S103 - mkdtemp makes it 0700; a site is world-readable
+        self.folder.chmod(0o755)  # mkdtemp makes it 0700; a site is world-readable
         old = None
         if self.out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
-            os.replace(self.out, old / "site")
-        os.replace(self.folder, self.out)
+            self.out.replace(old / "site")
+        self.folder.replace(self.out)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
 

@@ -40,7 +40,9 @@ class RenderJob:
     in_sitemap: bool = True
 
 
-def paginate(items: Sequence[T], per_page: int, first: str, site: Site) -> Iterator[tuple[str, Sequence[T], Paginator]]:
+def paginate(
+    items: Sequence[T], per_page: int, first: str, site: Site
+) -> Iterator[tuple[str, Sequence[T], Paginator]]:
     """Pages of items: the first at ``first``, then ``first + 'page/N/'``."""
     total = max(1, -(-len(items) // per_page))
     paths = [first if n == 1 else f"{first}page/{n}/" for n in range(1, total + 1)]
@@ -67,75 +69,195 @@ def plan(site: Site, problems: Problems) -> list[RenderJob]:
     jobs: list[RenderJob] = []
 
     for path, chunk, paginator in paginate(site.posts, per_page, "/", site):
-        title = config.title if paginator.number == 1 else f"{config.title}, page {paginator.number}"
-        jobs.append(RenderJob(path, "index.html", "home", "the home page", title, config.description,
-                              {"posts": chunk, "paginator": paginator}, _latest(chunk)))
+        title = (
+            config.title if paginator.number == 1 else f"{config.title}, page {paginator.number}"
+        )
+        jobs.append(
+            RenderJob(
+                path,
+                "index.html",
+                "home",
+                "the home page",
+                title,
+                config.description,
+                {"posts": chunk, "paginator": paginator},
+                _latest(chunk),
+            )
+        )
     for index, post in enumerate(site.posts):
-        jobs.append(RenderJob(
-            expand(config.permalinks.post, post.slug, post.date), "post.html", "post", post.source,
-            post.title, post.summary,
-            {"post": post, "newer": site.posts[index - 1] if index else None,
-             "older": site.posts[index + 1] if index + 1 < len(site.posts) else None},
-            post.updated or post.date,
-        ))
+        jobs.append(
+            RenderJob(
+                expand(config.permalinks.post, post.slug, post.date),
+                "post.html",
+                "post",
+                post.source,
+                post.title,
+                post.summary,
+                {
+                    "post": post,
+                    "newer": site.posts[index - 1] if index else None,
+                    "older": site.posts[index + 1] if index + 1 < len(site.posts) else None,
+                },
+                post.updated or post.date,
+            )
+        )
     for page in site.pages:
-        jobs.append(RenderJob(expand(config.permalinks.page, page.slug), "page.html", "page",
-                              page.source, page.title, page.summary, {"page": page}))
+        jobs.append(
+            RenderJob(
+                expand(config.permalinks.page, page.slug),
+                "page.html",
+                "page",
+                page.source,
+                page.title,
+                page.summary,
+                {"page": page},
+            )
+        )
 
-    jobs.append(RenderJob("/tags/", "tags.html", "tags", "the tag index", "Tags",
-                          f"All tags used on {config.title}", {"tags": site.tags}))
+    jobs.append(
+        RenderJob(
+            "/tags/",
+            "tags.html",
+            "tags",
+            "the tag index",
+            "Tags",
+            f"All tags used on {config.title}",
+            {"tags": site.tags},
+        )
+    )
     for tag in site.tags:
         posts = site.posts_by_tag[tag.slug]
         first = expand(config.permalinks.tag, tag.slug)
         for path, chunk, paginator in paginate(posts, per_page, first, site):
-            jobs.append(RenderJob(path, "tag.html", "tag", f"the tag '{tag.name}'",
-                                  f"Posts tagged {tag.name}", f"Posts tagged {tag.name} on {config.title}",
-                                  {"tag": tag, "posts": chunk, "paginator": paginator}, _latest(chunk)))
+            jobs.append(
+                RenderJob(
+                    path,
+                    "tag.html",
+                    "tag",
+                    f"the tag '{tag.name}'",
+                    f"Posts tagged {tag.name}",
+                    f"Posts tagged {tag.name} on {config.title}",
+                    {"tag": tag, "posts": chunk, "paginator": paginator},
+                    _latest(chunk),
+                )
+            )
 
     counted = [(a, len(site.posts_by_author.get(a.slug, ()))) for a in site.authors]
-    jobs.append(RenderJob("/authors/", "authors.html", "authors", "the author index", "Authors",
-                          f"Everyone who writes for {config.title}", {"authors": counted}))
+    jobs.append(
+        RenderJob(
+            "/authors/",
+            "authors.html",
+            "authors",
+            "the author index",
+            "Authors",
+            f"Everyone who writes for {config.title}",
+            {"authors": counted},
+        )
+    )
     for author in site.authors:
         posts = site.posts_by_author.get(author.slug, ())
-        jobs.append(RenderJob(expand(config.permalinks.author, author.slug), "author.html", "author",
-                              f"the author '{author.name}'", author.name, author.bio or f"Posts by {author.name}",
-                              {"author": author, "posts": posts}, _latest(posts)))
+        jobs.append(
+            RenderJob(
+                expand(config.permalinks.author, author.slug),
+                "author.html",
+                "author",
+                f"the author '{author.name}'",
+                author.name,
+                author.bio or f"Posts by {author.name}",
+                {"author": author, "posts": posts},
+                _latest(posts),
+            )
+        )
 
     years: dict[int, list[Post]] = {}
     for post in site.posts:
         years.setdefault(post.date.year, []).append(post)
-    jobs.append(RenderJob("/archive/", "archive.html", "archive", "the archive", "Archive",
-                          f"Every post on {config.title}, by year",
-                          {"years": [(y, tuple(p)) for y, p in years.items()]}))
-    for year, posts in years.items():
-        jobs.append(RenderJob(f"/archive/{year}/", "archive_year.html", "archive_year", f"the archive of {year}",
-                              f"Posts from {year}", f"Posts from {year} on {config.title}",
-                              {"year": year, "posts": tuple(posts)}, _latest(posts)))
+    jobs.append(
+        RenderJob(
+            "/archive/",
+            "archive.html",
+            "archive",
+            "the archive",
+            "Archive",
+            f"Every post on {config.title}, by year",
+            {"years": [(y, tuple(p)) for y, p in years.items()]},
+        )
+    )
+    for year, in_year in years.items():
+        jobs.append(
+            RenderJob(
+                f"/archive/{year}/",
+                "archive_year.html",
+                "archive_year",
+                f"the archive of {year}",
+                f"Posts from {year}",
+                f"Posts from {year} on {config.title}",
+                {"year": year, "posts": tuple(in_year)},
+                _latest(in_year),
+            )
+        )
 
     kinds = [(k, KIND_LABELS[k], [g for g in site.groups if g.kind == k]) for k in KINDS]
     unsorted = [g for g in site.groups if g.kind is None]
     if unsorted:
         kinds.append(("other", "Other groups", unsorted))
-    jobs.append(RenderJob(
-        "/groups/", "groups.html", "groups", "the group directory", "Group directory",
-        f"{len(site.groups)} peer-mentoring groups listed on {config.title}",
-        {"kinds": [k for k in kinds if k[2]], "groups": site.groups, "topics": site.topics,
-         "formats": site.formats, "countries": site.countries, "total": len(site.groups)},
-    ))
-    for label, facets, attribute in (("Topic", site.topics, "topics"), ("Format", site.formats, "format_facet"),
-                                     ("Country", site.countries, "country_facet")):
+    jobs.append(
+        RenderJob(
+            "/groups/",
+            "groups.html",
+            "groups",
+            "the group directory",
+            "Group directory",
+            f"{len(site.groups)} peer-mentoring groups listed on {config.title}",
+            {
+                "kinds": [k for k in kinds if k[2]],
+                "groups": site.groups,
+                "topics": site.topics,
+                "formats": site.formats,
+                "countries": site.countries,
+                "total": len(site.groups),
+            },
+        )
+    )
+    for label, facets, attribute in (
+        ("Topic", site.topics, "topics"),
+        ("Format", site.formats, "format_facet"),
+        ("Country", site.countries, "country_facet"),
+    ):
         for facet in facets:
             members = [g for g in site.groups if _files_under(g, attribute, facet.slug)]
-            path = facet.url[len(config.base_path.rstrip("/")):]
-            jobs.append(RenderJob(path, "group_facet.html", "group_facet", f"the {label.lower()} '{facet.name}'",
-                                  f"Groups: {facet.name}", f"Peer-mentoring groups, {label.lower()}: {facet.name}",
-                                  {"facet_label": label, "facet": facet, "groups": members}))
+            path = facet.url[len(config.base_path.rstrip("/")) :]
+            jobs.append(
+                RenderJob(
+                    path,
+                    "group_facet.html",
+                    "group_facet",
+                    f"the {label.lower()} '{facet.name}'",
+                    f"Groups: {facet.name}",
+                    f"Peer-mentoring groups, {label.lower()}: {facet.name}",
+                    {"facet_label": label, "facet": facet, "groups": members},
+                )
+            )
     for group in site.groups:
         posts = site.posts_by_group.get(group.slug, ())
-        jobs.append(RenderJob(expand(config.permalinks.group, group.slug), "group.html", "group", group.source,
-                              group.name, group.summary, {"group": group, "posts": posts}, _latest(posts)))
+        jobs.append(
+            RenderJob(
+                expand(config.permalinks.group, group.slug),
+                "group.html",
+                "group",
+                group.source,
+                group.name,
+                group.summary,
+                {"group": group, "posts": posts},
+                _latest(posts),
+            )
+        )
 
-    jobs.append(RenderJob("/404.html", "404.html", "not_found", "the 404 page", "Page not found", in_sitemap=False))
+    jobs.append(
+        RenderJob(
+            "/404.html", "404.html", "not_found", "the 404 page", "Page not found", in_sitemap=False
+        )
+    )
     return _unique(jobs, problems)
 
 
@@ -157,7 +279,14 @@ def _unique(jobs: list[RenderJob], problems: Problems) -> list[RenderJob]:
             seen[key] = job
             kept.append(job)
             continue
-        blamed, other = (job, first) if "/" in job.source or first.source.startswith("the ") else (first, job)
-        problems.error(blamed.source, 1, 1, f"this writes {job.path}, which {other.source} also writes",
-                       "give one of them another slug")
+        blamed, other = (
+            (job, first) if "/" in job.source or first.source.startswith("the ") else (first, job)
+        )
+        problems.error(
+            blamed.source,
+            1,
+            1,
+            f"this writes {job.path}, which {other.source} also writes",
+            "give one of them another slug",
+        )
     return kept

@@ -10,7 +10,7 @@ from types import TracebackType
 
 import jinja2
 
-from hubgen.errors import Problem, Problems, display_path
+from hubgen.errors import Problems, display_path
 from hubgen.plan import RenderJob
 from hubgen.routes import absolute, output_file, url
 from hubgen.site import Site
@@ -27,7 +27,9 @@ def _template_frame(tb: TracebackType | None, env: jinja2.Environment) -> tuple[
     """The innermost traceback frame that is a template (Jinja rewrites them to template lines)."""
     found = None
     while tb is not None:
-        if tb.tb_frame.f_globals.get("__jinja_template__") is not None or tb.tb_frame.f_code.co_filename.endswith(
+        if tb.tb_frame.f_globals.get(
+            "__jinja_template__"
+        ) is not None or tb.tb_frame.f_code.co_filename.endswith(
             (".html", ".xml", ".txt", ".xsl", ".json")
         ):
             found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
@@ -52,11 +54,23 @@ class Renderer:
         try:
             template = self.env.get_template(name)
         except jinja2.TemplateSyntaxError as error:
-            problems.error(self._where(error.filename), error.lineno, 1, f"template syntax error: {error.message}")
+            problems.error(
+                self._where(error.filename),
+                error.lineno,
+                1,
+                f"template syntax error: {error.message}",
+            )
         except jinja2.TemplateNotFound as error:
-            searched = ", ".join(display_path(p, self.root) for p in search_path(self.root, self.theme))
-            problems.error(job.source if "/" in job.source else "templates", 0, 0,
-                           f"template '{error.name}' not found (needed for {job.path})", f"searched {searched}")
+            searched = ", ".join(
+                display_path(p, self.root) for p in search_path(self.root, self.theme)
+            )
+            problems.error(
+                job.source if "/" in job.source else "templates",
+                0,
+                0,
+                f"template '{error.name}' not found (needed for {job.path})",
+                f"searched {searched}",
+            )
         self._templates[name] = template
         return template
 
@@ -78,14 +92,29 @@ class Renderer:
         try:
             return template.render(context).encode("utf-8")
         except jinja2.TemplateSyntaxError as error:  # raised when an include or import is loaded
-            problems.error(self._where(error.filename), error.lineno, 1, f"template syntax error: {error.message}")
+            problems.error(
+                self._where(error.filename),
+                error.lineno,
+                1,
+                f"template syntax error: {error.message}",
+            )
         except jinja2.TemplateNotFound as error:
-            problems.error(self._where(template.filename), 0, 0, f"template '{error.name}' not found")
-        except Exception as error:  # noqa: BLE001 - any failure inside a template is the template's
+            problems.error(
+                self._where(template.filename), 0, 0, f"template '{error.name}' not found"
+            )
+        except Exception as error:
             frame = _template_frame(sys.exc_info()[2], self.env)
-            where, line = (self._where(frame[0]), frame[1]) if frame else (self._where(template.filename), 0)
-            message = str(error) if isinstance(error, jinja2.UndefinedError) else f"{type(error).__name__}: {error}"
-            problems.error(where, line, 1, f"{message} (while rendering {job.path} from {job.source})")
+            where, line = (
+                (self._where(frame[0]), frame[1]) if frame else (self._where(template.filename), 0)
+            )
+            message = (
+                str(error)
+                if isinstance(error, jinja2.UndefinedError)
+                else f"{type(error).__name__}: {error}"
+            )
+            problems.error(
+                where, line, 1, f"{message} (while rendering {job.path} from {job.source})"
+            )
         return None
 
 
@@ -97,7 +126,9 @@ def render_all(
     for job in jobs:
         target = output_file(job.path)
         if target is None:
-            problems.error(job.source, 1, 1, f"the URL {job.path} would be written outside the output folder")
+            problems.error(
+                job.source, 1, 1, f"the URL {job.path} would be written outside the output folder"
+            )
             continue
         data = renderer.render(job, site, problems)
         if data is None:
@@ -114,5 +145,3 @@ def render_all(
         data = renderer.render(job, site, problems)
         if data is not None:
             yield path.lstrip("/"), data
-
-

@@ -13,7 +13,11 @@ def expand(pattern: str, slug: str, date: dt.datetime | None = None) -> str:
     """A permalink pattern filled in: '/{year}/{month}/{slug}/' -> '/2025/03/first-meeting/'."""
     values = {"slug": slug}
     if date is not None:
-        values |= {"year": f"{date.year:04d}", "month": f"{date.month:02d}", "day": f"{date.day:02d}"}
+        values |= {
+            "year": f"{date.year:04d}",
+            "month": f"{date.month:02d}",
+            "day": f"{date.day:02d}",
+        }
     else:
         values |= {"year": "", "month": "", "day": ""}
     path = pattern.format(**values)
@@ -29,7 +33,11 @@ def url(config: SiteConfig, path: str) -> str:
 
 def absolute(config: SiteConfig, site_url: str) -> str:
     """A URL from url() made absolute with base_url's scheme and host."""
-    base = config.base_url[: -len(config.base_path)] if config.base_path != "/" else config.base_url.rstrip("/")
+    base = (
+        config.base_url[: -len(config.base_path)]
+        if config.base_path != "/"
+        else config.base_url.rstrip("/")
+    )
     return base + site_url
 
 
@@ -39,6 +47,10 @@ def output_file(path: str) -> PurePosixPath | None:
     if not relative or path.endswith("/"):
         relative += "index.html"
     result = PurePosixPath(relative)
-    if any(part in ("", ".", "..") for part in result.parts) or "\\" in relative or "\x00" in relative:
+    if (
+        any(part in ("", ".", "..") for part in result.parts)
+        or "\\" in relative
+        or "\x00" in relative
+    ):
         return None
     return result

@@ -21,7 +21,9 @@ class ScaffoldError(Exception):
 def init_site(target: Path) -> None:
     if target.exists() and any(target.iterdir()):
         raise ScaffoldError(f"{target} is not empty; choose a new folder for the hub")
-    shutil.copytree(SKELETON, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        SKELETON, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+    )
     (target / ".gitignore").write_text("/public/\n/.hubgen-cache/\n", encoding="utf-8")
 
 
@@ -45,13 +47,17 @@ def _create(path: Path, text: str) -> Path:
 
 def _require_hub(root: Path) -> None:
     if not (root / "site.yaml").is_file():
-        raise ScaffoldError(f"{root} has no site.yaml; run this inside a hub, or 'hubgen init' first")
+        raise ScaffoldError(
+            f"{root} has no site.yaml; run this inside a hub, or 'hubgen init' first"
+        )
 
 
 def new_post(root: Path, title: str, today: dt.date) -> Path:
     _require_hub(root)
     slug = slugify(title)
-    text = _scaffold(root, "post.md").substitute(title=_quote(title), date=today.isoformat(), slug=slug)
+    text = _scaffold(root, "post.md").substitute(
+        title=_quote(title), date=today.isoformat(), slug=slug
+    )
     return _create(root / "content" / "posts" / f"{today.isoformat()}-{slug}.md", text)
 
 

@@ -62,7 +62,9 @@ def _describe(loc: KeyPath) -> str:
 
 
 def _message(error: Any, model: type[Any], marks: Marks, path: str) -> Problem:
-    loc: KeyPath = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    loc: KeyPath = tuple(
+        p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+    )
     kind = error["type"]
     name = _describe(loc)
     if kind == "missing":

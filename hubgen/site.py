@@ -123,11 +123,23 @@ def _author_names(doc: Document) -> tuple[str, ...]:
     return doc.meta.authors or ((doc.meta.author,) if doc.meta.author else ())
 
 
-def _group(source: GroupSource, config: SiteConfig, renderer: MarkdownRenderer, topics: Mapping[str, Facet], formats: Mapping[str, Facet], countries: Mapping[str, Facet], problems: Problems) -> Group:
+def _group(
+    source: GroupSource,
+    config: SiteConfig,
+    renderer: MarkdownRenderer,
+    topics: Mapping[str, Facet],
+    formats: Mapping[str, Facet],
+    countries: Mapping[str, Facet],
+    problems: Problems,
+) -> Group:
     spec = source.spec
     description = Markup("")
     if spec.description:
-        rendered, link_problems = renderer.render(spec.description, source=source.source, body_line=source.marks.value(("description",))[0])
+        rendered, link_problems = renderer.render(
+            spec.description,
+            source=source.source,
+            body_line=source.marks.value(("description",))[0],
+        )
         problems.extend(link_problems)
         description = rendered.html
     country = spec.location.country if spec.location else None
@@ -172,14 +184,21 @@ def assemble(
     posts_docs = [d for d in content.posts if _published(d, drafts, future, now)]
     page_docs = list(content.pages)
     doc_urls = {
-        d.file.resolve(): url(config, expand(config.permalinks.post, d.slug, d.date)) for d in posts_docs
+        d.file.resolve(): url(config, expand(config.permalinks.post, d.slug, d.date))
+        for d in posts_docs
     } | {d.file.resolve(): url(config, expand(config.permalinks.page, d.slug)) for d in page_docs}
     unpublished = {d.file.resolve() for d in content.posts} - set(doc_urls)
 
     group_sources = {g.slug: g for g in content.groups}
-    topics = _facets((t for g in content.groups for t in g.spec.topics), "/groups/topics/{slug}/", config)
+    topics = _facets(
+        (t for g in content.groups for t in g.spec.topics), "/groups/topics/{slug}/", config
+    )
     countries = _facets(
-        (g.spec.location.country for g in content.groups if g.spec.location and g.spec.location.country),
+        (
+            g.spec.location.country
+            for g in content.groups
+            if g.spec.location and g.spec.location.country
+        ),
         "/groups/countries/{slug}/",
         config,
     )
@@ -189,7 +208,10 @@ def assemble(
     }
     group_renderer = MarkdownRenderer(raw_html=config.markdown.raw_html_groups)
     groups = sorted(
-        (_group(g, config, group_renderer, topics, formats, countries, problems) for g in content.groups),
+        (
+            _group(g, config, group_renderer, topics, formats, countries, problems)
+            for g in content.groups
+        ),
         key=lambda g: (g.name.lower(), g.slug),
     )
     group_refs = {g.slug: g.ref for g in groups}
@@ -205,7 +227,9 @@ def assemble(
         for index, slug in enumerate(doc.meta.groups):
             if slug not in group_sources:
                 line, column = doc.marks.value(("groups", index))
-                problems.error(doc.source, line, column, f"unknown group '{slug}'", _hint(slug, group_sources))
+                problems.error(
+                    doc.source, line, column, f"unknown group '{slug}'", _hint(slug, group_sources)
+                )
                 ok = False
         rendered = _render(doc, renderer, _resolver(doc, doc_urls, unpublished), config, problems)
         if rendered is None or not ok:
@@ -226,7 +250,9 @@ def assemble(
                 word_count=rendered.word_count,
                 tags=tuple(dict.fromkeys(tags[slugify(t)] for t in doc.meta.tags)),
                 authors=tuple(
-                    dict.fromkeys(authors[n if n in authors else slugify(n)] for n in _author_names(doc))
+                    dict.fromkeys(
+                        authors[n if n in authors else slugify(n)] for n in _author_names(doc)
+                    )
                 ),
                 groups=tuple(dict.fromkeys(group_refs[s] for s in doc.meta.groups)),
                 draft=doc.meta.draft,
@@ -247,8 +273,16 @@ def assemble(
         if rendered is None:
             continue
         pages.append(
-            Page(doc.source, doc.slug, doc_urls[doc.file.resolve()], doc.meta.title,
-                 doc.meta.summary or rendered.summary, rendered.html, rendered.toc, doc.extra)
+            Page(
+                doc.source,
+                doc.slug,
+                doc_urls[doc.file.resolve()],
+                doc.meta.title,
+                doc.meta.summary or rendered.summary,
+                rendered.html,
+                rendered.toc,
+                doc.extra,
+            )
         )
 
     by_tag: dict[str, list[Post]] = defaultdict(list)
@@ -261,13 +295,22 @@ def assemble(
             by_author[author.slug].append(post)
         for ref in post.groups:
             by_group[ref.slug].append(post)
-    used_tags = {slug: Facet(t.name, t.slug, t.url, len(by_tag[slug])) for slug, t in tags.items() if by_tag[slug]}
+    used_tags = {
+        slug: Facet(t.name, t.slug, t.url, len(by_tag[slug]))
+        for slug, t in tags.items()
+        if by_tag[slug]
+    }
     return Site(
         config=config,
         posts=tuple(posts),
         pages=tuple(sorted(pages, key=lambda p: p.url)),
         groups=tuple(groups),
-        authors=tuple(sorted((a for a in authors.values() if by_author[a.slug] or a.bio), key=lambda a: (a.name.lower(), a.slug))),
+        authors=tuple(
+            sorted(
+                (a for a in authors.values() if by_author[a.slug] or a.bio),
+                key=lambda a: (a.name.lower(), a.slug),
+            )
+        ),
         tags=tuple(sorted(used_tags.values(), key=lambda t: (t.name.lower(), t.slug))),
         topics=tuple(sorted(topics.values(), key=lambda f: (f.name.lower(), f.slug))),
         formats=tuple(formats.values()),
@@ -280,4 +323,6 @@ def assemble(
 
 
 def _hint(name: str, known: Mapping[str, object]) -> str:
-    return did_you_mean(name, known) or "groups are the file names in content/groups/, without .yaml"
+    return (
+        did_you_mean(name, known) or "groups are the file names in content/groups/, without .yaml"
+    )

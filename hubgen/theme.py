@@ -18,8 +18,18 @@ from hubgen.yamlio import load_yaml
 PACKAGE = Path(__file__).parent
 BUILTIN_TEMPLATES = PACKAGE / "templates"  # sitemap.xml and robots.txt; any theme may override them
 MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 
@@ -68,7 +78,9 @@ def load_theme(root: Path, name: str, where: tuple[int, int]) -> tuple[Theme | N
         folder = find_theme(root, current)
         if folder is None:
             searched = f"{display_path(root / 'themes', root)}/, {builtin_themes()}"
-            return None, [Problem(source, line, column, f"unknown theme '{current}'", f"searched {searched}")]
+            return None, [
+                Problem(source, line, column, f"unknown theme '{current}'", f"searched {searched}")
+            ]
         if folder in folders:
             return None, [Problem(source, line, column, f"theme '{current}' is its own ancestor")]
         folders.append(folder)

@@ -45,14 +45,16 @@ class Marks:
 class _Constructor(SafeConstructor):
     """Safe constructor that keeps impossible dates as text so the caller can say where they are."""
 
-    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError:
             return str(node.value)
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+_Constructor.add_constructor(  # type: ignore[type-var]
+    "tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp
+)
 
 
 def _explain(error: yaml.MarkedYAMLError, line_offset: int) -> tuple[str, str]:
@@ -78,9 +80,7 @@ def _position(node: Node, line_offset: int) -> Position:
     return (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
 
 
-def load_yaml(
-    text: str, path: str, line_offset: int = 0
-) -> tuple[Any, Marks, list[Problem]]:
+def load_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, Marks, list[Problem]]:
     """Parse one YAML document safely.
 
     Returns the data (None when the document is empty or broken), where each key and
@@ -108,7 +108,11 @@ def load_yaml(
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line, column = (mark.line + 1 + line_offset, mark.column + 1) if mark else start
-        return None, Marks(keys, values, start), [Problem(path, line, column, *_explain(error, line_offset))]
+        return (
+            None,
+            Marks(keys, values, start),
+            [Problem(path, line, column, *_explain(error, line_offset))],
+        )
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
         return None, Marks(keys, values, start), [Problem(path, *start, f"invalid YAML: {error}")]
     return data, Marks(keys, values, _position(node, line_offset)), problems

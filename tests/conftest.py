@@ -1,0 +1,82 @@
+"""Fixtures that build real small hubs from inline files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hubgen.build import BuildOptions, BuildResult, build
+
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+
+SITE_YAML = """\
+title: Test Hub
+description: A hub for tests.
+base_url: https://hub.example.org/
+timezone: UTC
+posts_per_page: 2
+"""
+
+POST = """\
+---
+title: {title}
+date: {date}
+tags: [Mentoring]
+---
+
+{body}
+"""
+
+GROUP = """\
+name: {name}
+summary: A small peer group.
+kind: peer-group
+status: open
+format: online
+"""
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text) if text.startswith("\n") else text, encoding="utf-8")
+    return root
+
+
+MakeSite = Callable[..., Path]
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> MakeSite:
+    """make_site({"content/posts/a.md": "..."}) -> the hub's root; site.yaml is added unless given."""
+
+    def make(files: dict[str, str | bytes], *, with_config: bool = True, name: str = "hub") -> Path:
+        root = tmp_path / name
+        root.mkdir(exist_ok=True)
+        if with_config and "site.yaml" not in files:
+            files = {"site.yaml": SITE_YAML, **files}
+        return write_files(root, files)
+
+    return make
+
+
+def run_build(root: Path, **options: object) -> BuildResult:
+    """Build ``root`` into ``root/public`` at a fixed 'now'."""
+    options.setdefault("now", NOW)
+    return build(BuildOptions(root=root, **options))  # type: ignore[arg-type]
+
+
+def errors(result: BuildResult) -> list[str]:
+    return [p.format() for p in result.problems if p.severity == "error"]
+
+
+def read(root: Path, relative: str) -> str:
+    return (root / "public" / relative).read_text(encoding="utf-8")
