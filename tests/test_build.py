@@ -1,0 +1,240 @@
+"""The build end to end: page kinds, pagination, themes, output safety, determinism."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from conftest import GROUP, POST, errors, read, run_build
+from hubgen.output import MARK
+
+
+def _posts(n: int, tag: str = "Mentoring") -> dict[str, str]:
+    return {
+        f"content/posts/post-{i:02d}.md": POST.format(title=f"Post {i}", date=f"2025-01-{i + 1:02d}", body=f"Body {i}.").replace(
+            "Mentoring", tag
+        )
+        for i in range(n)
+    }
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_every_page_kind_is_written(make_site):
+    root = make_site(
+        {
+            **_posts(5),
+            "content/posts/with-group.md": "---\ntitle: About the circle\ndate: 2024-06-01\ngroups: [circle]\nauthors: [ana]\n---\nText.\n",
+            "content/groups/circle.yaml": GROUP.format(name="The Circle") + "topics: [Writing]\nlocation: {city: Oslo, country: Norway}\n",
+            "content/pages/about.md": "---\ntitle: About us\n---\nWho we are.\n",
+            "content/authors.yaml": "ana:\n  name: Ana Lima\n  bio: Writes about writing groups.\n",
+        }
+    )
+    result = run_build(root)
+    assert errors(result) == []
+    out = root / "public"
+    for path in (
+        "index.html",
+        "page/2/index.html",
+        "page/3/index.html",
+        "2025/01/post-00/index.html",
+        "2024/06/with-group/index.html",
+        "about/index.html",
+        "tags/index.html",
+        "tags/mentoring/index.html",
+        "tags/mentoring/page/2/index.html",
+        "authors/index.html",
+        "authors/ana/index.html",
+        "archive/index.html",
+        "archive/2025/index.html",
+        "archive/2024/index.html",
+        "groups/index.html",
+        "groups/circle/index.html",
+        "groups/topics/writing/index.html",
+        "groups/formats/online/index.html",
+        "groups/countries/norway/index.html",
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        "css/style.css",
+        MARK,
+    ):
+        assert (out / path).is_file(), path
+    assert "About the circle" in read(root, "groups/circle/index.html")
+    assert "Ana Lima" in read(root, "2024/06/with-group/index.html")
+    sitemap = read(root, "sitemap.xml")
+    assert "<loc>https://hub.example.org/2025/01/post-00/</loc>" in sitemap
+    assert "404" not in sitemap
+    assert "Sitemap: https://hub.example.org/sitemap.xml" in read(root, "robots.txt")
+
+
+def test_home_pagination_links_pages_in_order(make_site):
+    root = make_site(_posts(5))
+    run_build(root)
+    home, second = read(root, "index.html"), read(root, "page/2/index.html")
+    assert "Post 4" in home and "Post 3" in home and "Post 2" not in home
+    assert "Post 2" in second and "Post 1" in second
+    assert 'href="/page/2/"' in home
+    assert 'href="/page/3/"' in second and 'href="/"' in second
+
+
+def test_previous_and_next_link_neighbours(make_site):
+    root = make_site(_posts(3))
+    run_build(root)
+    middle = read(root, "2025/01/post-01/index.html")
+    assert 'href="/2025/01/post-00/"' in middle
+    assert 'href="/2025/01/post-02/"' in middle
+
+
+def test_long_post_gets_a_table_of_contents(make_site):
+    body = "\n\n".join(f"## Part {i}\n\nText {i}." for i in range(4))
+    root = make_site({"content/posts/long.md": POST.format(title="Long", date="2025-02-02", body=body)})
+    run_build(root)
+    html = read(root, "2025/02/long/index.html")
+    assert 'href="#part-3"' in html and 'id="part-3"' in html
+
+
+def test_fenced_code_is_highlighted(make_site):
+    body = "```python\ndef mentor():\n    return 1\n```\n"
+    root = make_site({"content/posts/code.md": POST.format(title="Code", date="2025-02-02", body=body)})
+    run_build(root)
+    html = read(root, "2025/02/code/index.html")
+    assert '<pre class="highlight"><code class="language-python"><span class="k">def</span>' in html
+
+
+def test_markdown_extensions(make_site):
+    body = "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n\nTerm\n: Meaning\n\nNote[^1]\n\n[^1]: A footnote.\n"
+    root = make_site({"content/posts/ext.md": POST.format(title="Ext", date="2025-02-02", body=body)})
+    run_build(root)
+    html = read(root, "2025/02/ext/index.html")
+    for fragment in ("<table>", "<s>old</s>", 'type="checkbox"', "<dt>Term</dt>", 'class="footnotes"'):
+        assert fragment in html
+
+
+def test_site_templates_override_the_theme_and_can_extend_it(make_site):
+    root = make_site(
+        {
+            **_posts(1),
+            "templates/post.html": '{% extends "!theme/post.html" %}{% block content %}<p id="custom">{{ post.title }} custom</p>{% endblock %}',
+            "static/css/extra.css": "body{}",
+        }
+    )
+    result = run_build(root)
+    assert errors(result) == []
+    html = read(root, "2025/01/post-00/index.html")
+    assert '<p id="custom">Post 0 custom</p>' in html
+    assert "<!doctype html>" in html.lower()  # the theme's base layout still wraps it
+    assert (root / "public/css/extra.css").is_file()
+
+
+def test_a_child_theme_inherits_from_its_parent(make_site):
+    root = make_site(
+        {
+            **_posts(1),
+            "site.yaml": "title: T\nbase_url: https://x.org/\ntheme: child\n",
+            "themes/child/theme.yaml": "name: child\nparent: default\n",
+            "themes/child/templates/page.html": "{% extends '!default/page.html' %}",
+            "themes/child/static/css/style.css": "/* child */",
+        }
+    )
+    assert errors(run_build(root)) == []
+    assert read(root, "css/style.css") == "/* child */"
+    assert "Post 0" in read(root, "index.html")
+
+
+def test_missing_template_names_the_search_path(make_site):
+    root = make_site({**_posts(1), "templates/post.html": '{% include "nope.html" %}'})
+    problems = errors(run_build(root))
+    assert len(problems) == 1
+    assert problems[0].startswith("templates/post.html")
+    assert "'nope.html' not found" in problems[0]
+
+
+def test_template_syntax_error_is_reported_at_its_line(make_site):
+    root = make_site({**_posts(1), "templates/post.html": "line one\n{% if %}\n"})
+    problems = errors(run_build(root))
+    assert problems and problems[0].startswith("templates/post.html:2:1: error: template syntax error")
+
+
+def test_undefined_variable_is_reported_at_the_template_line_with_the_page(make_site):
+    root = make_site({**_posts(1), "templates/post.html": "ok\n\n{{ post.nope }}\n"})
+    problems = errors(run_build(root))
+    assert len(problems) == 1
+    assert problems[0].startswith("templates/post.html:3:1: error:")
+    assert "nope" in problems[0] and "content/posts/post-00.md" in problems[0]
+
+
+def test_failed_build_leaves_previous_output_intact(make_site):
+    root = make_site(_posts(2))
+    assert errors(run_build(root)) == []
+    before = _tree(root / "public")
+    (root / "content/posts/broken.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    result = run_build(root)
+    assert result.failed and not result.published
+    assert _tree(root / "public") == before
+    assert not [p for p in root.iterdir() if p.name.startswith(".public.")]  # no staging left behind
+
+
+def test_keep_going_publishes_everything_else(make_site):
+    root = make_site({**_posts(2), "content/posts/broken.md": "---\ntitle: [unclosed\n---\n"})
+    result = run_build(root, keep_going=True)
+    assert result.failed and result.published
+    assert (root / "public/2025/01/post-01/index.html").is_file()
+
+
+def test_deleted_posts_disappear_from_the_output(make_site):
+    root = make_site(_posts(2))
+    run_build(root)
+    (root / "content/posts/post-00.md").unlink()
+    run_build(root)
+    assert not (root / "public/2025/01/post-00").exists()
+
+
+@pytest.mark.parametrize("target", [".", "content", "~"])
+def test_refuses_output_folders_it_does_not_own(make_site, target, monkeypatch, tmp_path):
+    root = make_site(_posts(1))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    out = {".": root, "content": root / "content", "~": Path.home()}[target]
+    result = run_build(root, out=out)
+    assert result.failed and "refusing" in errors(result)[0]
+    assert (root / "content/posts/post-00.md").is_file()
+
+
+def test_refuses_a_non_empty_folder_without_its_mark(make_site, tmp_path):
+    root = make_site(_posts(1))
+    other = tmp_path / "precious"
+    other.mkdir()
+    (other / "thesis.tex").write_text("keep me", encoding="utf-8")
+    result = run_build(root, out=other)
+    assert result.failed and "did not create" in errors(result)[0]
+    assert (other / "thesis.tex").read_text(encoding="utf-8") == "keep me"
+
+
+def test_two_builds_are_byte_identical(make_site, tmp_path):
+    root = make_site({**_posts(4), "content/groups/circle.yaml": GROUP.format(name="Circle")})
+    run_build(root, out=tmp_path / "a")
+    run_build(root, out=tmp_path / "b")
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+
+
+def test_base_url_path_prefixes_every_internal_link(make_site):
+    root = make_site({**_posts(1), "site.yaml": "title: T\nbase_url: https://x.org/hub/\n"})
+    assert errors(run_build(root)) == []
+    home = read(root, "index.html")
+    assert 'href="/hub/2025/01/post-00/"' in home
+    assert 'href="/hub/css/style.css"' in home
+    assert 'href="/2025' not in home
+
+
+def test_check_writes_nothing(make_site):
+    root = make_site(_posts(1))
+    result = run_build(root, write=False)
+    assert not result.failed and not (root / "public").exists()
