@@ -33,9 +33,13 @@ _TAGS = re.compile(r"<[^>]*>")
 _FIRST_PARAGRAPH = re.compile(r"<p[\s>].*?</p>", re.DOTALL | re.IGNORECASE)
 
 
+RESERVED_IDS = frozenset({"main", "content", "top"})  # ids the theme's layout uses
+
+
 def anchor_slug(text: str) -> str:
     slug = re.sub(r"[^\w\- ]", "", text.strip().lower())
-    return re.sub(r"[\s-]+", "-", slug).strip("-") or "section"
+    slug = re.sub(r"[\s-]+", "-", slug).strip("-") or "section"
+    return f"{slug}-section" if slug in RESERVED_IDS else slug
 
 
 @functools.lru_cache(maxsize=4096)

@@ -61,10 +61,26 @@ def _facets(names: Iterable[str], pattern: str, config: SiteConfig) -> dict[str,
     return facets
 
 
-def _resolver(doc: Document, targets: Mapping[Path, str], unpublished: set[Path]) -> LinkResolver:
+def _site_paths(base_path: str) -> LinkResolver:
+    """Links to site paths get base_url's path, so '/groups/' works when the hub is under '/hub/'."""
+    prefix = base_path.rstrip("/")
+
+    def resolve(href: str) -> str | None:
+        if prefix and href.startswith("/") and not href.startswith(("//", prefix + "/")):
+            return prefix + href
+        return ""
+
+    return resolve
+
+
+def _resolver(
+    doc: Document, targets: Mapping[Path, str], unpublished: set[Path], base_path: str
+) -> LinkResolver:
+    site_path = _site_paths(base_path)
+
     def resolve(href: str) -> str | None:
         if not href or _SCHEME.match(href) or href.startswith(("/", "#", "?")):
-            return ""
+            return site_path(href)
         parts = urlsplit(href)
         if not parts.path.lower().endswith((*_SOURCE_SUFFIXES, ".html")):
             return ""
@@ -137,6 +153,7 @@ def _group(
     if spec.description:
         rendered, link_problems = renderer.render(
             spec.description,
+            resolve=_site_paths(config.base_path),
             source=source.source,
             body_line=source.marks.value(("description",))[0],
         )
@@ -231,7 +248,9 @@ def assemble(
                     doc.source, line, column, f"unknown group '{slug}'", _hint(slug, group_sources)
                 )
                 ok = False
-        rendered = _render(doc, renderer, _resolver(doc, doc_urls, unpublished), config, problems)
+        rendered = _render(
+            doc, renderer, _resolver(doc, doc_urls, unpublished, config.base_path), config, problems
+        )
         if rendered is None or not ok or doc.date is None:  # reading gives every post a date
             continue
         post_url = doc_urls[doc.file.resolve()]
@@ -268,7 +287,9 @@ def assemble(
 
     pages = []
     for doc in page_docs:
-        rendered = _render(doc, renderer, _resolver(doc, doc_urls, unpublished), config, problems)
+        rendered = _render(
+            doc, renderer, _resolver(doc, doc_urls, unpublished, config.base_path), config, problems
+        )
         if rendered is None:
             continue
         pages.append(
