@@ -6,16 +6,16 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
 from conftest import GROUP, POST, errors, read, run_build
+
 from hubgen.output import MARK
 
 
 def _posts(n: int, tag: str = "Mentoring") -> dict[str, str]:
     return {
-        f"content/posts/post-{i:02d}.md": POST.format(title=f"Post {i}", date=f"2025-01-{i + 1:02d}", body=f"Body {i}.").replace(
-            "Mentoring", tag
-        )
+        f"content/posts/post-{i:02d}.md": POST.format(
+            title=f"Post {i}", date=f"2025-01-{i + 1:02d}", body=f"Body {i}."
+        ).replace("Mentoring", tag)
         for i in range(n)
     }
 
@@ -33,7 +33,8 @@ def test_every_page_kind_is_written(make_site):
         {
             **_posts(5),
             "content/posts/with-group.md": "---\ntitle: About the circle\ndate: 2024-06-01\ngroups: [circle]\nauthors: [ana]\n---\nText.\n",
-            "content/groups/circle.yaml": GROUP.format(name="The Circle") + "topics: [Writing]\nlocation: {city: Oslo, country: Norway}\n",
+            "content/groups/circle.yaml": GROUP.format(name="The Circle")
+            + "topics: [Writing]\nlocation: {city: Oslo, country: Norway}\n",
             "content/pages/about.md": "---\ntitle: About us\n---\nWho we are.\n",
             "content/authors.yaml": "ana:\n  name: Ana Lima\n  bio: Writes about writing groups.\n",
         }
@@ -96,7 +97,9 @@ def test_previous_and_next_link_neighbours(make_site):
 
 def test_long_post_gets_a_table_of_contents(make_site):
     body = "\n\n".join(f"## Part {i}\n\nText {i}." for i in range(4))
-    root = make_site({"content/posts/long.md": POST.format(title="Long", date="2025-02-02", body=body)})
+    root = make_site(
+        {"content/posts/long.md": POST.format(title="Long", date="2025-02-02", body=body)}
+    )
     run_build(root)
     html = read(root, "2025/02/long/index.html")
     assert 'href="#part-3"' in html and 'id="part-3"' in html
@@ -104,7 +107,9 @@ def test_long_post_gets_a_table_of_contents(make_site):
 
 def test_fenced_code_is_highlighted(make_site):
     body = "```python\ndef mentor():\n    return 1\n```\n"
-    root = make_site({"content/posts/code.md": POST.format(title="Code", date="2025-02-02", body=body)})
+    root = make_site(
+        {"content/posts/code.md": POST.format(title="Code", date="2025-02-02", body=body)}
+    )
     run_build(root)
     html = read(root, "2025/02/code/index.html")
     assert '<pre class="highlight"><code class="language-python"><span class="k">def</span>' in html
@@ -112,10 +117,18 @@ def test_fenced_code_is_highlighted(make_site):
 
 def test_markdown_extensions(make_site):
     body = "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n\nTerm\n: Meaning\n\nNote[^1]\n\n[^1]: A footnote.\n"
-    root = make_site({"content/posts/ext.md": POST.format(title="Ext", date="2025-02-02", body=body)})
+    root = make_site(
+        {"content/posts/ext.md": POST.format(title="Ext", date="2025-02-02", body=body)}
+    )
     run_build(root)
     html = read(root, "2025/02/ext/index.html")
-    for fragment in ("<table>", "<s>old</s>", 'type="checkbox"', "<dt>Term</dt>", 'class="footnotes"'):
+    for fragment in (
+        "<table>",
+        "<s>old</s>",
+        'type="checkbox"',
+        "<dt>Term</dt>",
+        'class="footnotes"',
+    ):
         assert fragment in html
 
 
@@ -161,7 +174,9 @@ def test_missing_template_names_the_search_path(make_site):
 def test_template_syntax_error_is_reported_at_its_line(make_site):
     root = make_site({**_posts(1), "templates/post.html": "line one\n{% if %}\n"})
     problems = errors(run_build(root))
-    assert problems and problems[0].startswith("templates/post.html:2:1: error: template syntax error")
+    assert problems and problems[0].startswith(
+        "templates/post.html:2:1: error: template syntax error"
+    )
 
 
 def test_undefined_variable_is_reported_at_the_template_line_with_the_page(make_site):
@@ -180,7 +195,9 @@ def test_failed_build_leaves_previous_output_intact(make_site):
     result = run_build(root)
     assert result.failed and not result.published
     assert _tree(root / "public") == before
-    assert not [p for p in root.iterdir() if p.name.startswith(".public.")]  # no staging left behind
+    assert not [
+        p for p in root.iterdir() if p.name.startswith(".public.")
+    ]  # no staging left behind
 
 
 def test_keep_going_publishes_everything_else(make_site):

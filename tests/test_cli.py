@@ -13,7 +13,13 @@ from hubgen import __version__
 
 
 def hubgen(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hubgen", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "hubgen", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_version(tmp_path):
@@ -57,16 +63,25 @@ def test_new_post_and_group_build(tmp_path):
 def test_problems_are_reported_together_with_exit_1_and_no_traceback(tmp_path):
     hubgen("init", "hub", cwd=tmp_path)
     hub = tmp_path / "hub"
-    (hub / "content/posts/bad-yaml.md").write_text("---\ntitle: ok\ndate: 2025-01-01\n\ttags: [a]\n---\n", encoding="utf-8")
-    (hub / "content/posts/no-title.md").write_text("---\ndate: 2025-01-01\n---\nBody\n", encoding="utf-8")
-    (hub / "content/groups/bad.yaml").write_text("name: Bad\nsummary: x\nstatus: closed\n", encoding="utf-8")
+    (hub / "content/posts/bad-yaml.md").write_text(
+        "---\ntitle: ok\ndate: 2025-01-01\n\ttags: [a]\n---\n", encoding="utf-8"
+    )
+    (hub / "content/posts/no-title.md").write_text(
+        "---\ndate: 2025-01-01\n---\nBody\n", encoding="utf-8"
+    )
+    (hub / "content/groups/bad.yaml").write_text(
+        "name: Bad\nsummary: x\nstatus: closed\n", encoding="utf-8"
+    )
     result = hubgen("build", cwd=hub)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert "content/groups/bad.yaml:3:9: error: invalid status 'closed'" in result.stderr
     assert any(line.startswith("content/posts/bad-yaml.md:4:1: error:") for line in lines)
-    assert any(line.startswith("content/posts/no-title.md:2:1: error: missing required field 'title'") for line in lines)
+    assert any(
+        line.startswith("content/posts/no-title.md:2:1: error: missing required field 'title'")
+        for line in lines
+    )
     paths = [line.split(":")[0] for line in lines if ": error:" in line]
     assert paths == sorted(paths)
     assert "3 errors" in result.stderr
@@ -77,7 +92,9 @@ def test_check_reports_without_writing(tmp_path):
     hubgen("init", "hub", cwd=tmp_path)
     hub = tmp_path / "hub"
     assert hubgen("check", cwd=hub).returncode == 0
-    (hub / "content/posts/x.md").write_text(POST.format(title="X", date="2025-13-01", body="b"), encoding="utf-8")
+    (hub / "content/posts/x.md").write_text(
+        POST.format(title="X", date="2025-13-01", body="b"), encoding="utf-8"
+    )
     result = hubgen("check", cwd=hub)
     assert result.returncode == 1 and "content/posts/x.md:3:7: error: invalid date" in result.stderr
     assert not (hub / "public").exists()

