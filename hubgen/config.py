@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field
 
 from hubgen.errors import Problem
 from hubgen.schema import CONFIG, validate
-from hubgen.yamlio import load_yaml
+from hubgen.yamlio import load_mapping
 
 CONFIG_FILE = "site.yaml"
 PLACEHOLDERS = frozenset({"year", "month", "day", "slug"})
@@ -121,19 +121,15 @@ def load_config(
         return None, [
             Problem(CONFIG_FILE, 0, 0, "no site.yaml here", "run 'hubgen init' to create a hub")
         ]
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        return None, [
-            Problem(CONFIG_FILE, 1, error.start + 1, f"site.yaml is not UTF-8 ({error.reason})")
-        ]
-    data, marks, problems = load_yaml(text, CONFIG_FILE)
-    if problems and any(p.severity == "error" for p in problems):
-        return None, problems
+    return parse_config(path.read_bytes(), overrides)
+
+
+def parse_config(
+    raw: bytes, overrides: dict[str, object] | None = None
+) -> tuple[LoadedConfig | None, list[Problem]]:
+    data, marks, problems = load_mapping(raw, CONFIG_FILE, "site.yaml")
     if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        return None, [Problem(CONFIG_FILE, *marks.start, "site.yaml must be a mapping of settings")]
+        return None, problems
     data = {**data, **(overrides or {})}
     config, errors = validate(SiteConfig, data, marks, CONFIG_FILE)
     if config is None:

@@ -15,10 +15,10 @@ from pydantic import BeforeValidator
 
 from hubgen.config import SiteConfig
 from hubgen.errors import Problem, Problems, did_you_mean, display_path
-from hubgen.frontmatter import SourceText, decode, split
+from hubgen.frontmatter import SourceText, split
 from hubgen.groupspec import GroupSpec, Url
 from hubgen.schema import CONFIG, Text, validate
-from hubgen.yamlio import Marks, load_yaml
+from hubgen.yamlio import Marks, decode, load_mapping
 
 POST_SUFFIXES = (".md", ".markdown", ".html")
 _DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
@@ -167,8 +167,22 @@ def _aware(value: dt.date | dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime
 def _document(
     kind: str, file: Path, root: Path, base_slug: str, config: SiteConfig, problems: Problems
 ) -> Document | None:
-    source = display_path(file, root)
-    text, decode_problems = decode(file.read_bytes(), source)
+    return parse_document(
+        kind, file.read_bytes(), file, display_path(file, root), base_slug, config, problems
+    )
+
+
+def parse_document(
+    kind: str,
+    raw: bytes,
+    file: Path,
+    source: str,
+    base_slug: str,
+    config: SiteConfig,
+    problems: Problems,
+) -> Document | None:
+    """A post's or page's bytes into a validated document, or None with the problems recorded."""
+    text, decode_problems = decode(raw, source)
     problems.extend(decode_problems)
     if text is None:
         return None
@@ -303,45 +317,32 @@ def _read_groups(folder: Path, root: Path, problems: Problems) -> list[GroupSour
     for file in _walk(folder, root, problems):
         if file.suffix.lower() not in (".yaml", ".yml"):
             continue
-        source = display_path(file, root)
-        text, decode_problems = decode(file.read_bytes(), source)
-        problems.extend(decode_problems)
-        if text is None:
-            continue
-        data, marks, yaml_problems = load_yaml(text, source)
-        problems.extend(yaml_problems)
-        if any(p.severity == "error" for p in yaml_problems):
-            continue
-        if not isinstance(data, dict):
-            problems.error(
-                source,
-                *marks.start,
-                "a group file must be a mapping of fields, starting with 'name:'",
-            )
-            continue
-        spec, errors = validate(GroupSpec, data, marks, source)
-        problems.extend(errors)
-        if spec is not None:
-            groups.append(GroupSource(source, slugify(file.stem), spec, marks))
+        group = parse_group(
+            file.read_bytes(), display_path(file, root), slugify(file.stem), problems
+        )
+        if group is not None:
+            groups.append(group)
     return groups
+
+
+def parse_group(raw: bytes, source: str, slug: str, problems: Problems) -> GroupSource | None:
+    """One group file's bytes into a validated group, or None with the problems recorded."""
+    data, marks, load_problems = load_mapping(raw, source, "a group file")
+    problems.extend(load_problems)
+    if data is None:
+        return None
+    spec, errors = validate(GroupSpec, data, marks, source)
+    problems.extend(errors)
+    return GroupSource(source, slug, spec, marks) if spec is not None else None
 
 
 def _read_authors(file: Path, root: Path, problems: Problems) -> list[AuthorSource]:
     if not file.is_file():
         return []
     source = display_path(file, root)
-    text, decode_problems = decode(file.read_bytes(), source)
-    problems.extend(decode_problems)
-    if text is None:
-        return []
-    data, marks, yaml_problems = load_yaml(text, source)
-    problems.extend(yaml_problems)
+    data, marks, load_problems = load_mapping(file.read_bytes(), source, "authors.yaml")
+    problems.extend(load_problems)
     if data is None:
-        return []
-    if not isinstance(data, dict):
-        problems.error(
-            source, *marks.start, "authors.yaml must map each author's slug to their profile"
-        )
         return []
     authors = []
     for slug, profile in data.items():

@@ -24,26 +24,6 @@ class SourceText:
     body_line: int  # the 1-based line of the file where the body starts
 
 
-def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
-    """UTF-8 text (a BOM is dropped, CRLF and CR become LF), or a problem naming the bad byte."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        before = data[: error.start]
-        line = before.count(b"\n") + 1
-        column = error.start - (before.rfind(b"\n") + 1) + 1
-        byte = data[error.start : error.start + 1].hex()
-        message = f"file is not valid UTF-8: byte 0x{byte} ({error.reason})"
-        hint = "save the file as UTF-8; it may be Latin-1 or Windows-1252"
-        return None, [Problem(path, line, column, message, hint)]
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        return None, [Problem(path, line, 1, "file contains a NUL character")]
-    return text, []
-
-
 def split(text: str, path: str) -> tuple[SourceText | None, list[Problem]]:
     """Front matter is the YAML between a first line of ``---`` and the next ``---`` line."""
     first_end = text.find("\n")

@@ -25,6 +25,7 @@ from hubgen.errors import Problem
 from hubgen.models import Rendered, TocEntry
 
 MORE = "<!--more-->"
+UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 # Given an href as written in a source file: the URL to use instead, "" to leave it alone,
 # or None when it names a source file that does not exist.
 LinkResolver = Callable[[str], str | None]
@@ -57,21 +58,46 @@ def _highlight_fence(code: str, language: str, _attrs: Any) -> str:
     return _highlight(code, language.strip().lower()) if language.strip() else ""
 
 
+def _unsafe(url: str) -> bool:
+    """A URL whose scheme runs code or embeds content: javascript:, vbscript:, data:, file:."""
+    compact = "".join(ch for ch in url if ch > " ").lower()
+    return compact.startswith(UNSAFE_SCHEMES)
+
+
 def _check_links(state: StateCore) -> None:
+    """Refuse unsafe URLs, and point links to source files at their pages."""
     resolve: LinkResolver | None = state.env.get("resolve")
-    if resolve is None:
-        return
+    found: list[tuple[int, str, str]] = state.env.setdefault("link_problems", [])
     for block in state.tokens:
+        line = (block.map[0] if block.map else 0) + state.env.get("body_line", 1)
         for token in block.children or ():
-            if token.type != "link_open":
+            attribute = (
+                "href" if token.type == "link_open" else "src" if token.type == "image" else ""
+            )
+            if not attribute:
                 continue
-            href = str(token.attrGet("href") or "")
-            target = resolve(href)
+            value = str(token.attrGet(attribute) or "")
+            if _unsafe(value):
+                found.append(
+                    (
+                        line,
+                        f"unsafe URL refused: {value[:60]}",
+                        "links must be http(s), mailto or site paths",
+                    )
+                )
+                token.attrSet(attribute, "#")
+                continue
+            if resolve is None or token.type != "link_open":
+                continue
+            target = resolve(value)
             if target is None:
-                line = (block.map[0] if block.map else 0) + state.env["body_line"]
-                state.env["broken"].append((line, href))
+                hint = "links to other posts name their source file, e.g. ../other-post.md"
+                found.append((line, f"link to a missing file: {value}", hint))
             elif target:
                 token.attrSet("href", target)
+            final = str(token.attrGet("href"))
+            if "#" in final and final.startswith(("#", "/")):
+                state.env.setdefault("fragments", []).append((line, final))
 
 
 def _text(tokens: Sequence[Token]) -> str:
@@ -108,6 +134,7 @@ class MarkdownRenderer:
         md.enable(["table", "strikethrough"])
         md.use(footnote_plugin).use(tasklists_plugin).use(deflist_plugin)
         md.use(anchors_plugin, min_level=1, max_level=6, slug_func=anchor_slug)
+        md.validateLink = lambda url: True  # type: ignore[method-assign]  # refused with an error below
         md.core.ruler.push("hubgen_links", _check_links)
         # A <section> without a heading draws a validator warning; footnotes are a list of notes.
         md.add_render_rule("footnote_block_open", _footnotes_open)
@@ -123,18 +150,11 @@ class MarkdownRenderer:
         resolve: LinkResolver | None = None,
         toc_min: int = 3,
     ) -> tuple[Rendered, list[Problem]]:
-        env: dict[str, Any] = {"resolve": resolve, "body_line": body_line, "broken": []}
+        env: dict[str, Any] = {"resolve": resolve, "body_line": body_line}
         tokens = self._md.parse(body, env)
         content = self._md.renderer.render(tokens, self._md.options, env)
         problems = [
-            Problem(
-                source,
-                line,
-                1,
-                f"link to a missing file: {href}",
-                "links to other posts name their source file, e.g. ../other-post.md",
-            )
-            for line, href in env["broken"]
+            Problem(source, line, 1, message, hint) for line, message, hint in env["link_problems"]
         ]
         words = 0
         headings: list[TocEntry] = []
@@ -154,7 +174,8 @@ class MarkdownRenderer:
             summary = first_paragraph
         toc = tuple(headings) if len(headings) >= toc_min else ()
         # markdown-it escapes text itself; raw HTML passes only where the site allows it
-        return Rendered(Markup(content), summary, toc, words), problems  # noqa: S704  # nosec
+        fragments = tuple(env.get("fragments", ()))
+        return Rendered(Markup(content), summary, toc, words, fragments), problems  # noqa: S704  # nosec
 
 
 def render_html_body(body: str) -> Rendered:

@@ -56,6 +56,7 @@ class Rendered:
     summary: str
     toc: tuple[TocEntry, ...]
     word_count: int
+    fragments: tuple[tuple[int, str], ...] = ()  # (line, href) of links to '#anchors' in the site
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,15 @@
-"""Step 4b, write: into a fresh sibling folder, swapped into place only when the build succeeded."""
+"""Step 4b, write: into a fresh sibling folder, swapped into place only when the build succeeded.
+
+The swap is one atomic exchange (Linux renameat2 RENAME_EXCHANGE) where the system has it, so
+a build killed at any moment leaves either the old site or the new one, whole. Elsewhere it is two
+renames, and a build that finds the old site parked beside a missing output folder puts it back.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -10,6 +18,8 @@ from hubgen.errors import Problem
 
 MARK = ".hubgen-output"
 MARK_TEXT = "This folder is written by hubgen; it is replaced on every build.\n"
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
 
 
 def check_output(out: Path, root: Path) -> Problem | None:
@@ -29,13 +39,13 @@ def check_output(out: Path, root: Path) -> Problem | None:
     if (
         target in protected
         or site.is_relative_to(target)
-        or (site / "content").resolve().is_relative_to(target)
+        or target.is_relative_to(site / "content")
     ):
         return Problem(
             str(out),
             0,
             0,
-            "refusing to write the site into this folder: it holds other files hubgen must not replace",
+            "refusing to write the site into this folder: it holds files hubgen must not replace",
             "choose an output folder of its own, such as 'public'",
         )
     if target.is_file():
@@ -51,12 +61,40 @@ def check_output(out: Path, root: Path) -> Problem | None:
     return None
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths; False where the system cannot."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        renameat2 = ctypes.CDLL(name, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(result == 0)
+
+
+def recover(out: Path) -> None:
+    """Undo what a killed build left: restore a parked site, remove abandoned staging folders."""
+    out = out.resolve()
+    if not out.parent.is_dir():
+        return
+    for leftover in sorted(out.parent.glob(f".{out.name}.old-*")):
+        parked = leftover / "site"
+        if not out.exists() and (parked / MARK).is_file():
+            parked.replace(out)
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out.parent.glob(f".{out.name}.new-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 class Staging:
     """A sibling of the output folder that receives every file; ``publish`` swaps it in."""
 
     def __init__(self, out: Path) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
+        recover(self.out)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
         self._made: set[Path] = {self.folder}
 
@@ -82,6 +120,9 @@ class Staging:
     def publish(self) -> None:
         (self.folder / MARK).write_text(MARK_TEXT, encoding="utf-8")
         self.folder.chmod(0o755)  # mkdtemp makes it 0700; a site is world-readable
+        if self.out.exists() and _exchange(self.folder, self.out):
+            shutil.rmtree(self.folder, ignore_errors=True)  # now holds the previous site
+            return
         old = None
         if self.out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))

@@ -19,6 +19,7 @@ T = TypeVar("T")
 CONFIG = ConfigDict(extra="forbid", coerce_numbers_to_str=True, frozen=True)
 Text = Annotated[str, Field(min_length=1)]
 
+_STEP = re.compile(r"^function-(after|before|wrap|plain)\[")
 _adapters: dict[type[Any], TypeAdapter[Any]] = {}
 
 
@@ -62,15 +63,14 @@ def _describe(loc: KeyPath) -> str:
 
 
 def _message(error: Any, model: type[Any], marks: Marks, path: str) -> Problem:
-    loc: KeyPath = tuple(
-        p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
-    )
+    # pydantic adds steps such as 'function-after[check_url(), str]' for validators: not keys
+    loc: KeyPath = tuple(p for p in error["loc"] if not (isinstance(p, str) and _STEP.match(p)))
     kind = error["type"]
     name = _describe(loc)
     if kind == "missing":
         line, column = marks.value(loc[:-1]) if len(loc) > 1 else marks.start
         return Problem(path, line, column, f"missing required field '{name}'")
-    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
+    if kind in ("extra_forbidden", "unexpected_keyword_argument") and loc:
         line, column = marks.key(loc)
         hint = did_you_mean(str(loc[-1]), field_names_at(model, loc[:-1]))
         return Problem(path, line, column, f"unknown field '{name}'", hint)

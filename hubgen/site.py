@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-
-from markupsafe import Markup
 
 from hubgen.config import SiteConfig
-from hubgen.content import Content, Document, GroupSource, slugify
+from hubgen.content import Content, Document, slugify
+from hubgen.directory import assemble_directory, by_name, facets
 from hubgen.errors import Problems, did_you_mean
-from hubgen.groupspec import FORMAT_LABELS
+from hubgen.links import check_anchors, source_links
 from hubgen.markdown import LinkResolver, MarkdownRenderer, render_html_body
 from hubgen.models import Author, Facet, Group, Page, Post, Rendered
 from hubgen.routes import expand, url
-
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_SOURCE_SUFFIXES = (".md", ".markdown")
 
 
 @dataclass(frozen=True)
@@ -47,51 +41,6 @@ def _published(doc: Document, drafts: bool, future: bool, now: dt.datetime) -> b
     if doc.meta.draft and not drafts:
         return False
     return future or doc.date is None or doc.date <= now
-
-
-def _facets(names: Iterable[str], pattern: str, config: SiteConfig) -> dict[str, Facet]:
-    """Facets keyed by slug; the display name is the most used spelling."""
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for name in names:
-        spellings[slugify(name)][name.strip()] += 1
-    facets = {}
-    for slug, counter in spellings.items():
-        name = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[0][0]
-        facets[slug] = Facet(name, slug, url(config, expand(pattern, slug)), sum(counter.values()))
-    return facets
-
-
-def _site_paths(base_path: str) -> LinkResolver:
-    """Links to site paths get base_url's path, so '/groups/' works when the hub is under '/hub/'."""
-    prefix = base_path.rstrip("/")
-
-    def resolve(href: str) -> str | None:
-        if prefix and href.startswith("/") and not href.startswith(("//", prefix + "/")):
-            return prefix + href
-        return ""
-
-    return resolve
-
-
-def _resolver(
-    doc: Document, targets: Mapping[Path, str], unpublished: set[Path], base_path: str
-) -> LinkResolver:
-    site_path = _site_paths(base_path)
-
-    def resolve(href: str) -> str | None:
-        if not href or _SCHEME.match(href) or href.startswith(("/", "#", "?")):
-            return site_path(href)
-        parts = urlsplit(href)
-        if not parts.path.lower().endswith((*_SOURCE_SUFFIXES, ".html")):
-            return ""
-        target = (doc.file.parent / unquote(parts.path)).resolve()
-        if target in targets:
-            return targets[target] + (f"#{parts.fragment}" if parts.fragment else "")
-        if target in unpublished or not parts.path.lower().endswith(_SOURCE_SUFFIXES):
-            return ""
-        return None
-
-    return resolve
 
 
 def _render(
@@ -139,55 +88,6 @@ def _author_names(doc: Document) -> tuple[str, ...]:
     return doc.meta.authors or ((doc.meta.author,) if doc.meta.author else ())
 
 
-def _group(
-    source: GroupSource,
-    config: SiteConfig,
-    renderer: MarkdownRenderer,
-    topics: Mapping[str, Facet],
-    formats: Mapping[str, Facet],
-    countries: Mapping[str, Facet],
-    problems: Problems,
-) -> Group:
-    spec = source.spec
-    description = Markup("")
-    if spec.description:
-        rendered, link_problems = renderer.render(
-            spec.description,
-            resolve=_site_paths(config.base_path),
-            source=source.source,
-            body_line=source.marks.value(("description",))[0],
-        )
-        problems.extend(link_problems)
-        description = rendered.html
-    country = spec.location.country if spec.location else None
-    return Group(
-        source=source.source,
-        slug=source.slug,
-        url=url(config, expand(config.permalinks.group, source.slug)),
-        name=spec.name,
-        summary=spec.summary,
-        description=description,
-        kind=spec.kind,
-        topics=tuple(topics[slugify(t)] for t in spec.topics),
-        audience=spec.audience,
-        format=spec.format,
-        format_facet=formats[spec.format] if spec.format else None,
-        location=spec.location,
-        country_facet=countries[slugify(country)] if country else None,
-        timezone=spec.timezone,
-        meetings=spec.meetings,
-        size=spec.size,
-        capacity=spec.capacity,
-        status=spec.status,
-        join=spec.join,
-        organizers=spec.organizers,
-        founded=spec.founded,
-        ground_rules=spec.ground_rules,
-        links=tuple((spec.links or {}).items()),
-        milestones=spec.milestones,
-    )
-
-
 def assemble(
     content: Content,
     config: SiteConfig,
@@ -207,38 +107,16 @@ def assemble(
     unpublished = {d.file.resolve() for d in content.posts} - set(doc_urls)
 
     group_sources = {g.slug: g for g in content.groups}
-    topics = _facets(
-        (t for g in content.groups for t in g.spec.topics), "/groups/topics/{slug}/", config
-    )
-    countries = _facets(
-        (
-            g.spec.location.country
-            for g in content.groups
-            if g.spec.location and g.spec.location.country
-        ),
-        "/groups/countries/{slug}/",
-        config,
-    )
-    formats = {
-        f: Facet(FORMAT_LABELS[f], f, url(config, f"/groups/formats/{f}/"), n)
-        for f, n in sorted(Counter(g.spec.format for g in content.groups if g.spec.format).items())
-    }
-    group_renderer = MarkdownRenderer(raw_html=config.markdown.raw_html_groups)
-    groups = sorted(
-        (
-            _group(g, config, group_renderer, topics, formats, countries, problems)
-            for g in content.groups
-        ),
-        key=lambda g: (g.name.lower(), g.slug),
-    )
-    group_refs = {g.slug: g.ref for g in groups}
+    directory = assemble_directory(content.groups, config, problems)
+    group_refs = {g.slug: g.ref for g in directory.groups}
 
     authors = _authors(content, config, posts_docs)
-    tags = _facets((t for d in posts_docs for t in d.meta.tags), config.permalinks.tag, config)
+    tags = facets((t for d in posts_docs for t in d.meta.tags), config.permalinks.tag, config)
 
     renderer = MarkdownRenderer(raw_html=config.markdown.raw_html_posts)
     posts: list[Post] = []
     resources: list[tuple[Path, str]] = []
+    anchored: list[tuple[str, str, Rendered]] = []
     for doc in posts_docs:
         ok = True
         for index, slug in enumerate(doc.meta.groups):
@@ -249,11 +127,23 @@ def assemble(
                 )
                 ok = False
         rendered = _render(
-            doc, renderer, _resolver(doc, doc_urls, unpublished, config.base_path), config, problems
+            doc,
+            renderer,
+            source_links(doc.file.parent, doc_urls, unpublished, config.base_path),
+            config,
+            problems,
         )
         if rendered is None or not ok or doc.date is None:  # reading gives every post a date
             continue
         post_url = doc_urls[doc.file.resolve()]
+        anchored.append((doc.source, post_url, rendered))
+        if not doc.meta.tags:
+            problems.warning(
+                doc.source,
+                *doc.marks.start,
+                "this post has no tags",
+                "add 'tags: [...]' so readers find it",
+            )
         posts.append(
             Post(
                 source=doc.source,
@@ -288,10 +178,15 @@ def assemble(
     pages = []
     for doc in page_docs:
         rendered = _render(
-            doc, renderer, _resolver(doc, doc_urls, unpublished, config.base_path), config, problems
+            doc,
+            renderer,
+            source_links(doc.file.parent, doc_urls, unpublished, config.base_path),
+            config,
+            problems,
         )
         if rendered is None:
             continue
+        anchored.append((doc.source, doc_urls[doc.file.resolve()], rendered))
         pages.append(
             Page(
                 doc.source,
@@ -305,6 +200,7 @@ def assemble(
             )
         )
 
+    check_anchors(anchored, problems)
     by_tag: dict[str, list[Post]] = defaultdict(list)
     by_author: dict[str, list[Post]] = defaultdict(list)
     by_group: dict[str, list[Post]] = defaultdict(list)
@@ -324,17 +220,17 @@ def assemble(
         config=config,
         posts=tuple(posts),
         pages=tuple(sorted(pages, key=lambda p: p.url)),
-        groups=tuple(groups),
+        groups=directory.groups,
         authors=tuple(
             sorted(
                 (a for a in authors.values() if by_author[a.slug] or a.bio),
                 key=lambda a: (a.name.lower(), a.slug),
             )
         ),
-        tags=tuple(sorted(used_tags.values(), key=lambda t: (t.name.lower(), t.slug))),
-        topics=tuple(sorted(topics.values(), key=lambda f: (f.name.lower(), f.slug))),
-        formats=tuple(formats.values()),
-        countries=tuple(sorted(countries.values(), key=lambda f: (f.name.lower(), f.slug))),
+        tags=by_name(used_tags.values()),
+        topics=directory.topics,
+        formats=directory.formats,
+        countries=directory.countries,
         posts_by_tag={k: tuple(v) for k, v in sorted(by_tag.items())},
         posts_by_author={k: tuple(v) for k, v in sorted(by_author.items())},
         posts_by_group={k: tuple(v) for k, v in sorted(by_group.items())},

@@ -13,7 +13,7 @@ from hubgen.errors import Problem, display_path
 from hubgen.groupspec import FORMAT_LABELS, KIND_LABELS, STATUS_LABELS
 from hubgen.routes import absolute, url
 from hubgen.schema import CONFIG, validate
-from hubgen.yamlio import load_yaml
+from hubgen.yamlio import load_mapping
 
 PACKAGE = Path(__file__).parent
 BUILTIN_TEMPLATES = PACKAGE / "templates"  # sitemap.xml and robots.txt; any theme may override them
@@ -88,8 +88,8 @@ def load_theme(root: Path, name: str, where: tuple[int, int]) -> tuple[Theme | N
         if not meta_file.is_file():
             break
         source = display_path(meta_file, root)
-        data, marks, problems = load_yaml(meta_file.read_text(encoding="utf-8-sig"), source)
-        if any(p.severity == "error" for p in problems):
+        data, marks, problems = load_mapping(meta_file.read_bytes(), source, "theme.yaml")
+        if data is None:
             return None, problems
         meta, errors = validate(ThemeFile, data or {"name": current}, marks, source)
         if meta is None:

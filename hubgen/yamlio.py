@@ -158,3 +158,46 @@ def _walk(
         elif isinstance(current, SequenceNode):
             for index, item in enumerate(current.value):
                 stack.append((item, (*where, index)))
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """UTF-8 text (a BOM is dropped, CRLF and CR become LF), or a problem naming the bad byte."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        byte = data[error.start : error.start + 1].hex()
+        message = f"file is not valid UTF-8: byte 0x{byte} ({error.reason})"
+        hint = "save the file as UTF-8; it may be Latin-1 or Windows-1252"
+        return None, [Problem(path, line, column, message, hint)]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, [Problem(path, line, 1, "file contains a NUL character")]
+    return text, []
+
+
+def load_mapping(
+    data: bytes, path: str, what: str
+) -> tuple[dict[str, Any] | None, Marks, list[Problem]]:
+    """A YAML file that must hold a mapping (``what`` names it in the message), from raw bytes."""
+    empty = Marks({}, {})
+    text, problems = decode(data, path)
+    if text is None:
+        return None, empty, problems
+    loaded, marks, yaml_problems = load_yaml(text, path)
+    problems += yaml_problems
+    if any(p.severity == "error" for p in yaml_problems):
+        return None, marks, problems
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        return (
+            None,
+            marks,
+            [*problems, Problem(path, *marks.start, f"{what} must be a mapping of keys to values")],
+        )
+    return {str(k): v for k, v in loaded.items()}, marks, problems

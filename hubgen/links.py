@@ -1,0 +1,72 @@
+"""Links between pages: source-file links become URLs, site paths get the base path, anchors exist."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from hubgen.errors import Problems
+from hubgen.markdown import LinkResolver
+from hubgen.models import Rendered
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_SOURCE_SUFFIXES = (".md", ".markdown")
+_ID = re.compile(r"""\sid=["']([^"']+)["']""")
+
+
+def site_paths(base_path: str) -> LinkResolver:
+    """Links to site paths get base_url's path, so '/groups/' works when the hub is under '/hub/'."""
+    prefix = base_path.rstrip("/")
+
+    def resolve(href: str) -> str | None:
+        if prefix and href.startswith("/") and not href.startswith(("//", prefix + "/")):
+            return prefix + href
+        return ""
+
+    return resolve
+
+
+def source_links(
+    folder: Path, targets: Mapping[Path, str], unpublished: set[Path], base_path: str
+) -> LinkResolver:
+    """Resolve links written in a file in ``folder``: ``../other.md#x`` becomes that page's URL.
+
+    ``targets`` maps each published source file to its URL. A link to a ``.md`` file that is
+    neither published nor held back (a draft, a future post) is broken: None.
+    """
+    site_path = site_paths(base_path)
+
+    def resolve(href: str) -> str | None:
+        if not href or _SCHEME.match(href) or href.startswith(("/", "#", "?")):
+            return site_path(href)
+        parts = urlsplit(href)
+        if not parts.path.lower().endswith((*_SOURCE_SUFFIXES, ".html")):
+            return ""
+        target = (folder / unquote(parts.path)).resolve()
+        if target in targets:
+            return targets[target] + (f"#{parts.fragment}" if parts.fragment else "")
+        if target in unpublished or not parts.path.lower().endswith(_SOURCE_SUFFIXES):
+            return ""
+        return None
+
+    return resolve
+
+
+def check_anchors(rendered: Iterable[tuple[str, str, Rendered]], problems: Problems) -> None:
+    """Warn about links to '#anchors' that their page does not have; takes (source, url, body)."""
+    documents = list(rendered)
+    ids = {page_url: set(_ID.findall(body.html)) for _, page_url, body in documents}
+    for source, page_url, body in documents:
+        for line, href in body.fragments:
+            target, _, fragment = href.partition("#")
+            target = target or page_url
+            if fragment and target in ids and unquote(fragment) not in ids[target]:
+                problems.warning(
+                    source,
+                    line,
+                    1,
+                    f"link to a missing anchor: {href}",
+                    "anchors are headings' ids",
+                )
