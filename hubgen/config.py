@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field
 
 from hubgen.errors import Problem
 from hubgen.schema import CONFIG, validate
-from hubgen.yamlio import load_mapping
+from hubgen.yamlio import load_mapping, read_file
 
 CONFIG_FILE = "site.yaml"
 PLACEHOLDERS = frozenset({"year", "month", "day", "slug"})
@@ -121,7 +121,8 @@ def load_config(
         return None, [
             Problem(CONFIG_FILE, 0, 0, "no site.yaml here", "run 'hubgen init' to create a hub")
         ]
-    return parse_config(path.read_bytes(), overrides)
+    raw, problems = read_file(path, CONFIG_FILE)
+    return parse_config(raw, overrides) if raw is not None else (None, problems)
 
 
 def parse_config(

@@ -18,7 +18,7 @@ from hubgen.errors import Problem, Problems, did_you_mean, display_path
 from hubgen.frontmatter import SourceText, split
 from hubgen.groupspec import GroupSpec, Url
 from hubgen.schema import CONFIG, Text, validate
-from hubgen.yamlio import Marks, decode, load_mapping
+from hubgen.yamlio import Marks, decode, load_mapping, read_file
 
 POST_SUFFIXES = (".md", ".markdown", ".html")
 _DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
@@ -137,12 +137,18 @@ def _walk(folder: Path, root: Path, problems: Problems) -> Iterator[Path]:
     if not folder.is_dir():
         return
     real_root = root.resolve()
+    visited: set[Path] = set()
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
         here = Path(dirpath)
-        if not here.resolve().is_relative_to(real_root):
+        real = here.resolve()
+        if not real.is_relative_to(real_root):
             problems.error(display_path(here, root), 0, 0, "a link here points outside the site")
             dirnames[:] = []
             continue
+        if real in visited:  # a link back to a folder already read: a loop
+            dirnames[:] = []
+            continue
+        visited.add(real)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith(
@@ -167,9 +173,12 @@ def _aware(value: dt.date | dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime
 def _document(
     kind: str, file: Path, root: Path, base_slug: str, config: SiteConfig, problems: Problems
 ) -> Document | None:
-    return parse_document(
-        kind, file.read_bytes(), file, display_path(file, root), base_slug, config, problems
-    )
+    source = display_path(file, root)
+    raw, read_problems = read_file(file, source)
+    problems.extend(read_problems)
+    if raw is None:
+        return None
+    return parse_document(kind, raw, file, source, base_slug, config, problems)
 
 
 def parse_document(
@@ -317,9 +326,10 @@ def _read_groups(folder: Path, root: Path, problems: Problems) -> list[GroupSour
     for file in _walk(folder, root, problems):
         if file.suffix.lower() not in (".yaml", ".yml"):
             continue
-        group = parse_group(
-            file.read_bytes(), display_path(file, root), slugify(file.stem), problems
-        )
+        source = display_path(file, root)
+        raw, read_problems = read_file(file, source)
+        problems.extend(read_problems)
+        group = parse_group(raw, source, slugify(file.stem), problems) if raw is not None else None
         if group is not None:
             groups.append(group)
     return groups
@@ -340,7 +350,11 @@ def _read_authors(file: Path, root: Path, problems: Problems) -> list[AuthorSour
     if not file.is_file():
         return []
     source = display_path(file, root)
-    data, marks, load_problems = load_mapping(file.read_bytes(), source, "authors.yaml")
+    raw, read_problems = read_file(file, source)
+    problems.extend(read_problems)
+    if raw is None:
+        return []
+    data, marks, load_problems = load_mapping(raw, source, "authors.yaml")
     problems.extend(load_problems)
     if data is None:
         return []

@@ -13,7 +13,7 @@ from hubgen.errors import Problem, display_path
 from hubgen.groupspec import FORMAT_LABELS, KIND_LABELS, STATUS_LABELS
 from hubgen.routes import absolute, url
 from hubgen.schema import CONFIG, validate
-from hubgen.yamlio import load_mapping
+from hubgen.yamlio import load_mapping, read_file
 
 PACKAGE = Path(__file__).parent
 BUILTIN_TEMPLATES = PACKAGE / "templates"  # sitemap.xml and robots.txt; any theme may override them
@@ -88,8 +88,10 @@ def load_theme(root: Path, name: str, where: tuple[int, int]) -> tuple[Theme | N
         if not meta_file.is_file():
             break
         source = display_path(meta_file, root)
-        data, marks, problems = load_mapping(meta_file.read_bytes(), source, "theme.yaml")
-        if data is None:
+        raw, problems = read_file(meta_file, source)
+        data, marks, load_problems = load_mapping(raw or b"", source, "theme.yaml")
+        problems += load_problems
+        if raw is None or data is None:
             return None, problems
         meta, errors = validate(ThemeFile, data or {"name": current}, marks, source)
         if meta is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -178,6 +179,14 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [Problem(path, line, 1, "file contains a NUL character")]
     return text, []
+
+
+def read_file(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
+    """A file's bytes, or a problem saying why it cannot be read (permissions, a broken link)."""
+    try:
+        return path.read_bytes(), []
+    except OSError as error:
+        return None, [Problem(shown, 0, 0, f"cannot read this file: {error.strerror or error}")]
 
 
 def load_mapping(

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import GROUP, POST
+from conftest import GROUP, POST, run_build
 
 from hubgen.output import MARK
 
@@ -91,3 +91,25 @@ def test_identical_bytes_across_hash_seeds_locales_and_time_zones(make_site, tmp
         assert _build(root, out, env).wait() == 0
         trees.append(_tree(out))
     assert trees[0] == trees[1] == trees[2]
+
+
+def test_links_outside_the_site_are_refused_and_loops_end(make_site, tmp_path):
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ntitle: Secret\ndate: 2024-01-01\n---\nprivate\n", encoding="utf-8")
+    root = make_site(
+        {"content/posts/ok.md": POST.format(title="Ok", date="2024-01-02", body="Fine.")}
+    )
+    (root / "content/posts/leak.md").symlink_to(secret)
+    (root / "content/posts/outside").symlink_to(tmp_path)
+    (root / "content/posts/loop").symlink_to(root / "content/posts")
+    result = run_build(root)
+    messages = [p.format() for p in result.problems if p.severity == "error"]
+    assert "content/posts/leak.md: error: a link here points outside the site" in messages
+    assert "content/posts/outside: error: a link here points outside the site" in messages
+    assert len(messages) == 2
+    assert not (root / "public").exists()
+    published = run_build(root, keep_going=True)
+    assert published.published
+    assert not any(
+        "private" in p.read_text(encoding="utf-8") for p in (root / "public").rglob("*.html")
+    )
