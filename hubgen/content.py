@@ -17,28 +17,12 @@ from hubgen.config import SiteConfig
 from hubgen.errors import Problem, Problems, did_you_mean, display_path
 from hubgen.frontmatter import SourceText, split
 from hubgen.groupspec import GroupSpec, Url
-from hubgen.schema import CONFIG, Text, validate
+from hubgen.schema import CONFIG, Text, When, validate
 from hubgen.yamlio import Marks, decode, load_mapping, read_file
 
 POST_SUFFIXES = (".md", ".markdown", ".html")
 _DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 _SAFE_SLUG = re.compile(r"^[\w][\w.~-]*$")
-
-
-def read_when(value: object) -> object:
-    """Dates as YAML dates, datetimes or ISO text; anything else YAML produced is refused."""
-    if isinstance(value, dt.datetime | dt.date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return (
-                dt.datetime.fromisoformat(text) if len(text) > 10 else dt.date.fromisoformat(text)
-            )
-        except ValueError as error:
-            raise ValueError(f"not a valid date ({error}); write it as YYYY-MM-DD") from None
-    kind = type(value).__name__
-    raise ValueError(f"expected a date such as 2024-05-01, but YAML read a {kind}")
 
 
 def read_list(value: object) -> object:
@@ -48,7 +32,6 @@ def read_list(value: object) -> object:
     return value
 
 
-When = Annotated[dt.datetime | dt.date, BeforeValidator(read_when)]
 Names = Annotated[tuple[Text, ...], BeforeValidator(read_list)]
 
 
@@ -343,7 +326,16 @@ def parse_group(raw: bytes, source: str, slug: str, problems: Problems) -> Group
         return None
     spec, errors = validate(GroupSpec, data, marks, source)
     problems.extend(errors)
-    return GroupSource(source, slug, spec, marks) if spec is not None else None
+    if spec is None:
+        return None
+    meetings = spec.meetings
+    actual = meetings.starts_off_weekday() if meetings else None
+    if meetings and meetings.starts and actual:
+        line, column = marks.value(("meetings", "starts"))
+        message = f"starts ({meetings.starts.isoformat()}) is a {actual}, not a {meetings.weekday}"
+        problems.error(source, line, column, message, "the first meeting falls on the weekday")
+        return None
+    return GroupSource(source, slug, spec, marks)
 
 
 def _read_authors(file: Path, root: Path, problems: Problems) -> list[AuthorSource]:

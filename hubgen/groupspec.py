@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -11,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from hubgen.config import TimeZone
-from hubgen.schema import CONFIG, Text
+from hubgen.schema import CONFIG, Day, Text
 
 KINDS = ("peer-group", "formal-program", "grant-training", "ad-hoc", "online-community")
 FORMATS = ("online", "in-person", "hybrid")
@@ -60,7 +59,7 @@ def check_cadence(cadence: str) -> str:
 
 def read_time(value: object) -> object:
     # YAML 1.1 reads an unquoted 17:30 as the base-60 integer 1050: turn it back into the time.
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return f"{value // 60:02d}:{value % 60:02d}"
     return value
 
@@ -99,14 +98,13 @@ class Meetings:
     weekday: Annotated[Literal[WEEKDAYS], BeforeValidator(read_weekday)]  # type: ignore[valid-type]
     time: Annotated[str, BeforeValidator(read_time), AfterValidator(check_time)]
     duration: Annotated[int, Field(ge=5, le=24 * 60)] = 60
-    starts: dt.date | None = None
+    starts: Day | None = None
 
-    def __post_init__(self) -> None:
-        if self.starts is not None and WEEKDAYS[self.starts.weekday()] != self.weekday:
-            raise ValueError(
-                f"starts ({self.starts.isoformat()}) is a {WEEKDAYS[self.starts.weekday()]},"
-                f" not a {self.weekday}"
-            )
+    def starts_off_weekday(self) -> str | None:
+        """The weekday of ``starts`` when it is not ``weekday`` (a mistake), else None."""
+        if self.starts is None or WEEKDAYS[self.starts.weekday()] == self.weekday:
+            return None
+        return WEEKDAYS[self.starts.weekday()]
 
     @property
     def interval_weeks(self) -> int:
@@ -165,7 +163,7 @@ class Organizer:
 @dataclass(frozen=True)
 class Milestone:
     __pydantic_config__ = CONFIG
-    date: dt.date
+    date: Day
     text: Text
 
 
@@ -189,7 +187,7 @@ class GroupSpec:
     status: Literal[STATUSES] | None = None  # type: ignore[valid-type]
     join: Join | None = None
     organizers: tuple[Organizer, ...] = ()
-    founded: dt.date | None = None
+    founded: Day | None = None
     ground_rules: tuple[Text, ...] = ()
     links: dict[str, Url] | None = None
     milestones: tuple[Milestone, ...] = ()

@@ -71,6 +71,9 @@ def _check_links(state: StateCore) -> None:
     for block in state.tokens:
         line = (block.map[0] if block.map else 0) + state.env.get("body_line", 1)
         for token in block.children or ():
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1  # the line of the link itself, not of its paragraph
+                continue
             attribute = (
                 "href" if token.type == "link_open" else "src" if token.type == "image" else ""
             )

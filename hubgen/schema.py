@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import types
 import typing
 from typing import Annotated, Any, TypeVar, get_args, get_origin
 
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 from hubgen.errors import Problem, did_you_mean
 from hubgen.yamlio import KeyPath, Marks
@@ -18,6 +19,34 @@ T = TypeVar("T")
 # Strings in YAML are often read as numbers or booleans (a title of 2024); accept those as text.
 CONFIG = ConfigDict(extra="forbid", coerce_numbers_to_str=True, frozen=True)
 Text = Annotated[str, Field(min_length=1)]
+
+_KINDS = {
+    "int": "a number",
+    "float": "a number",
+    "bool": "true/false",
+    "list": "a list",
+    "dict": "a mapping",
+}
+
+
+def read_when(value: object) -> object:
+    """Dates as YAML dates, datetimes or ISO text; anything else YAML produced is refused."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return (
+                dt.datetime.fromisoformat(text) if len(text) > 10 else dt.date.fromisoformat(text)
+            )
+        except ValueError as error:
+            raise ValueError(f"not a valid date ({error}); write it as YYYY-MM-DD") from None
+    kind = _KINDS.get(type(value).__name__, type(value).__name__)
+    raise ValueError(f"expected a date such as 2024-05-01, but YAML read {kind}")
+
+
+When = Annotated[dt.datetime | dt.date, BeforeValidator(read_when)]
+Day = Annotated[dt.date, BeforeValidator(read_when)]
 
 _STEP = re.compile(r"^function-(after|before|wrap|plain)\[")
 _adapters: dict[type[Any], TypeAdapter[Any]] = {}

@@ -58,10 +58,18 @@ _Constructor.add_constructor(  # type: ignore[type-var]
 )
 
 
-def _explain(error: yaml.MarkedYAMLError, line_offset: int) -> tuple[str, str]:
+def _at(text: str, mark: Any) -> str:
+    """The character a YAML mark points at ('' when outside the text)."""
+    lines = text.split("\n")
+    if mark is None or mark.line >= len(lines):
+        return ""
+    return str(lines[mark.line][mark.column : mark.column + 1])
+
+
+def _explain(error: yaml.MarkedYAMLError, line_offset: int, text: str) -> tuple[str, str]:
     problem = error.problem or "invalid YAML"
     hint = ""
-    if "tab" in problem or "'\\t'" in problem:
+    if "tab" in problem or "'\\t'" in problem or _at(text, error.problem_mark) == "\t":
         problem = "a tab character cannot be used for indentation in YAML"
         hint = "indent with spaces"
     elif "unexpected end of stream" in problem and error.context and "quoted" in error.context:
@@ -94,7 +102,7 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, Marks, l
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1 + line_offset, mark.column + 1) if mark else start
-        message, hint = _explain(error, line_offset)
+        message, hint = _explain(error, line_offset, text)
         return None, Marks({}, {}, start), [Problem(path, line, column, message, hint)]
     except (yaml.YAMLError, ValueError) as error:
         return None, Marks({}, {}, start), [Problem(path, *start, f"invalid YAML: {error}")]
@@ -112,7 +120,7 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, Marks, l
         return (
             None,
             Marks(keys, values, start),
-            [Problem(path, line, column, *_explain(error, line_offset))],
+            [Problem(path, line, column, *_explain(error, line_offset, text))],
         )
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
         return None, Marks(keys, values, start), [Problem(path, *start, f"invalid YAML: {error}")]
@@ -163,12 +171,13 @@ def _walk(
 
 def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """UTF-8 text (a BOM is dropped, CRLF and CR become LF), or a problem naming the bad byte."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        before = data[: error.start]
+        before = data[: error.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         line = before.count(b"\n") + 1
-        column = error.start - (before.rfind(b"\n") + 1) + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         byte = data[error.start : error.start + 1].hex()
         message = f"file is not valid UTF-8: byte 0x{byte} ({error.reason})"
         hint = "save the file as UTF-8; it may be Latin-1 or Windows-1252"

@@ -195,11 +195,6 @@ def test_tab_indentation_in_site_yaml_is_named(make_site):
     assert not (root / "public").exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: with libyaml, a tab opening a nested block ('key:' then '\\tchild: x') gives "
-    "'found character that cannot start any token', which yamlio._explain does not recognise",
-    strict=True,
-)
 def test_tab_indentation_of_a_nested_block_in_site_yaml_is_named(make_site):
     _, result = build_with_config(make_site, "title: T\npermalinks:\n\tpost: /p/{slug}/\n")
     error = the_error(result)

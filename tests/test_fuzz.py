@@ -35,7 +35,15 @@ def _located(problems: list[Problem], path: str) -> None:
 
 def read_post(raw: bytes) -> None:
     problems = Problems()
-    document = parse_document("post", raw, Path("/hub/content/posts/2024-01-02-x.md"), "content/posts/x.md", "x", CONFIG, problems)
+    document = parse_document(
+        "post",
+        raw,
+        Path("/hub/content/posts/2024-01-02-x.md"),
+        "content/posts/x.md",
+        "x",
+        CONFIG,
+        problems,
+    )
     _located(problems.items, "content/posts/x.md")
     assert document is not None or problems.errors
 
@@ -62,13 +70,51 @@ scalars = st.one_of(
     st.floats(allow_nan=True),
     st.text(max_size=30),
     st.dates(min_value=dt.date(1, 1, 1)),
-    st.sampled_from(["17:30", "every 3 weeks", "monthly", "Tuesday", "open", "peer-group", "https://x.org", "a@b.org"]),
+    st.sampled_from(
+        [
+            "17:30",
+            "every 3 weeks",
+            "monthly",
+            "Tuesday",
+            "open",
+            "peer-group",
+            "https://x.org",
+            "a@b.org",
+        ]
+    ),
 )
 keys = st.one_of(
-    st.sampled_from(["name", "summary", "title", "date", "tags", "meetings", "join", "location", "cadence", "time", "weekday", "links", "organizers", "milestones", "base_url", "permalinks", "menu", "timezone", "posts_per_page", "authors"]),
+    st.sampled_from(
+        [
+            "name",
+            "summary",
+            "title",
+            "date",
+            "tags",
+            "meetings",
+            "join",
+            "location",
+            "cadence",
+            "time",
+            "weekday",
+            "links",
+            "organizers",
+            "milestones",
+            "base_url",
+            "permalinks",
+            "menu",
+            "timezone",
+            "posts_per_page",
+            "authors",
+        ]
+    ),
     st.text(max_size=10),
 )
-structures = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=6), max_leaves=25)
+structures = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=6),
+    max_leaves=25,
+)
 
 
 @FUZZ
@@ -95,9 +141,17 @@ def test_readers_survive_any_yaml_structure(data):
 
 
 @FUZZ
-@given(st.dictionaries(keys, structures, max_size=8), st.sampled_from(["name", "summary", "kind", "meetings"]))
+@given(
+    st.dictionaries(keys, structures, max_size=8),
+    st.sampled_from(["name", "summary", "kind", "meetings"]),
+)
 def test_group_reader_survives_near_valid_groups(extra, drop):
-    group = {"name": "Circle", "summary": "A group.", "kind": "peer-group", "meetings": {"cadence": "weekly", "weekday": "Monday", "time": "17:00"}}
+    group = {
+        "name": "Circle",
+        "summary": "A group.",
+        "kind": "peer-group",
+        "meetings": {"cadence": "weekly", "weekday": "Monday", "time": "17:00"},
+    }
     group.pop(drop)
     group.update(extra)
     read_group(yaml.safe_dump(group, allow_unicode=True).encode("utf-8"))

@@ -502,11 +502,6 @@ def test_start_date_on_the_wrong_weekday(make_site):
     assert "starts (2025-01-08) is a Wednesday, not a Tuesday" in error.message
 
 
-@pytest.mark.xfail(
-    reason="BUG: the start-date/weekday check runs in Meetings.__post_init__, so the error is "
-    "located at the meetings mapping (4:3), not at the starts value (7:11)",
-    strict=True,
-)
 def test_start_date_on_the_wrong_weekday_is_reported_at_the_start_date(make_site):
     error = group_error(make_site, STARTS)
     assert where(error) == ("content/groups/g.yaml", 7, 11)
