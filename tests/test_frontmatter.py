@@ -149,7 +149,8 @@ def test_impossible_date_is_reported_at_the_value(make_site):
 
 
 @pytest.mark.parametrize(
-    ("value", "kind"), [("20200101", "a number"), ("true", "true/false"), ("[2020, 1, 1]", "a list")]
+    ("value", "kind"),
+    [("20200101", "a number"), ("true", "true/false"), ("[2020, 1, 1]", "a list")],
 )
 def test_a_date_yaml_reads_as_something_else(make_site, value, kind):
     error = one_post_error(make_site, post(date=value))
