@@ -12,6 +12,7 @@ from hubgen.config import load_config
 from hubgen.content import read_content
 from hubgen.errors import Problem, Problems
 from hubgen.output import Staging, check_output
+from hubgen.outputs import find_icon
 from hubgen.plan import plan
 from hubgen.render import Renderer, render_all
 from hubgen.site import assemble
@@ -86,7 +87,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     site = assemble(
         content, config, problems, drafts=options.drafts, future=options.future, now=options.now
     )
-    jobs = plan(site, problems)
+    icon = config.feeds.icon or find_icon((*theme.static_dirs, options.root / "static"))
+    jobs = plan(site, problems, icon)
     renderer = Renderer(environment(options.root, theme, config), options.root, theme)
 
     staging = Staging(options.output) if options.write else None

@@ -6,7 +6,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
@@ -54,6 +54,15 @@ def check_pattern(pattern: str) -> str:
     return pattern
 
 
+def check_site_link(link: str) -> str:
+    parts = urlsplit(link)
+    if not (link.startswith("/") and not link.startswith("//")) and not (
+        parts.scheme in ("http", "https") and parts.netloc
+    ):
+        raise ValueError("expected a site path such as /favicon.png, or an http(s) URL")
+    return link
+
+
 TimeZone = Annotated[str, AfterValidator(check_timezone)]
 Pattern = Annotated[str, AfterValidator(check_pattern)]
 
@@ -82,6 +91,23 @@ class MarkdownOptions:
     raw_html_groups: bool = False
 
 
+FEED_FORMATS = ("rss", "atom", "json")
+FEED_KINDS = ("site", "tags", "authors", "groups", "directory")
+
+
+@dataclass(frozen=True)
+class FeedOptions:
+    """Which feeds are written, in which formats, and how much each entry carries."""
+
+    __pydantic_config__ = CONFIG
+    formats: tuple[Literal[FEED_FORMATS], ...] = FEED_FORMATS  # type: ignore[valid-type]
+    include: tuple[Literal[FEED_KINDS], ...] = FEED_KINDS  # type: ignore[valid-type]
+    items: Annotated[int, Field(ge=1, le=1000)] = 20
+    content: Literal["full", "summary"] = "full"
+    # A site path or URL; default: the favicon the theme or site ships.
+    icon: Annotated[str, AfterValidator(check_site_link)] | None = None
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     """Everything ``site.yaml`` can say; every field has a default but ``title``."""
@@ -99,6 +125,7 @@ class SiteConfig:
     authors_file: str = "content/authors.yaml"
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     toc_min_headings: Annotated[int, Field(ge=1)] = 3
+    feeds: FeedOptions = field(default_factory=FeedOptions)
 
     @property
     def base_path(self) -> str:

@@ -88,6 +88,7 @@ def _group(
         ground_rules=spec.ground_rules,
         links=tuple((spec.links or {}).items()),
         milestones=spec.milestones,
+        zone=spec.timezone or config.timezone,
     )
 
 

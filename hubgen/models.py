@@ -76,6 +76,7 @@ class Post:
     groups: tuple[GroupRef, ...]
     draft: bool = False
     image: str | None = None
+    id: str | None = None  # front matter 'id': the permanent id of its feed entries
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -122,7 +123,18 @@ class Group:
     ground_rules: tuple[str, ...]
     links: tuple[tuple[str, str], ...]
     milestones: tuple[Milestone, ...]
+    zone: str = "UTC"  # the time zone its meetings are in: its own, else the site's
 
     @property
     def ref(self) -> GroupRef:
         return GroupRef(self.slug, self.name, self.url)
+
+    @property
+    def schedule(self) -> str | None:
+        """The meetings in words with their time zone: 'Every Tuesday, 17:30–19:00 Europe/Oslo'."""
+        return f"{self.meetings.text} {self.zone}" if self.meetings is not None else None
+
+    @property
+    def meets(self) -> bool:
+        """Whether the group has upcoming meetings: it has a schedule and is not paused or retired."""
+        return self.meetings is not None and self.status not in ("paused", "retired")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from hubgen.calendars import Agenda
 from hubgen.errors import Problems
+from hubgen.feeds import STYLESHEET, Channel, newest_first
 from hubgen.groupspec import KIND_LABELS, KINDS
 from hubgen.models import Post
+from hubgen.outputs import Alternate, RenderJob, alternates, with_links
 from hubgen.routes import expand, url
 from hubgen.site import Site
 
@@ -23,21 +26,6 @@ class Paginator:
     prev_url: str | None
     next_url: str | None
     pages: tuple[tuple[int, str], ...]
-
-
-@dataclass(frozen=True)
-class RenderJob:
-    """One output file: where it goes, which template renders it, and with what."""
-
-    path: str  # site path without base_url's path, e.g. '/2025/03/first-meeting/'
-    template: str
-    kind: str
-    source: str  # the file (or collection) this page comes from, for messages
-    title: str
-    description: str = ""
-    context: Mapping[str, Any] = field(default_factory=dict)
-    lastmod: dt.datetime | None = None
-    in_sitemap: bool = True
 
 
 def paginate(
@@ -62,12 +50,33 @@ def _latest(posts: Sequence[Post]) -> dt.datetime | None:
     return max((p.updated or p.date for p in posts), default=None)
 
 
-def plan(site: Site, problems: Problems) -> list[RenderJob]:
-    """All render jobs of the site, in a stable order."""
+def plan(site: Site, problems: Problems, icon: str | None = None) -> list[RenderJob]:
+    """All render jobs of the site, in a stable order. ``icon``: the site path of its icon."""
     config = site.config
     per_page = config.posts_per_page
     jobs: list[RenderJob] = []
+    own: dict[str, tuple[Alternate, ...]] = {}  # page path -> its feeds and calendar
 
+    def outputs(
+        kind: str, paths: Sequence[str], feed: Channel | None, agenda: Agenda | None = None
+    ) -> tuple[Alternate, ...]:
+        extra, links = alternates(kind, paths[0], config, feed, agenda)
+        jobs.extend(extra)
+        own.update(dict.fromkeys(paths, links))
+        return links
+
+    home_paths = [path for path, _, _ in paginate(site.posts, per_page, "/", site)]
+    site_feeds = outputs(
+        "home",
+        home_paths,
+        Channel(
+            config.title,
+            config.description or f"New posts on {config.title}",
+            "/",
+            site.posts,
+            icon=icon,
+        ),
+    )
     for path, chunk, paginator in paginate(site.posts, per_page, "/", site):
         title = (
             config.title if paginator.number == 1 else f"{config.title}, page {paginator.number}"
@@ -128,6 +137,17 @@ def plan(site: Site, problems: Problems) -> list[RenderJob]:
     for tag in site.tags:
         posts = site.posts_by_tag[tag.slug]
         first = expand(config.permalinks.tag, tag.slug)
+        outputs(
+            "tag",
+            [path for path, _, _ in paginate(posts, per_page, first, site)],
+            Channel(
+                f"Posts tagged {tag.name} — {config.title}",
+                f"New posts tagged {tag.name} on {config.title}",
+                first,
+                posts,
+                icon=icon,
+            ),
+        )
         for path, chunk, paginator in paginate(posts, per_page, first, site):
             jobs.append(
                 RenderJob(
@@ -156,9 +176,21 @@ def plan(site: Site, problems: Problems) -> list[RenderJob]:
     )
     for author in site.authors:
         posts = site.posts_by_author.get(author.slug, ())
+        path = expand(config.permalinks.author, author.slug)
+        outputs(
+            "author",
+            [path],
+            Channel(
+                f"Posts by {author.name} — {config.title}",
+                f"New posts by {author.name} on {config.title}",
+                path,
+                posts,
+                icon=icon,
+            ),
+        )
         jobs.append(
             RenderJob(
-                expand(config.permalinks.author, author.slug),
+                path,
                 "author.html",
                 "author",
                 f"the author '{author.name}'",
@@ -197,6 +229,23 @@ def plan(site: Site, problems: Problems) -> list[RenderJob]:
             )
         )
 
+    outputs(
+        "groups",
+        ["/groups/"],
+        Channel(
+            f"New groups — {config.title}",
+            f"Peer-mentoring groups listed on {config.title}, newest first",
+            "/groups/",
+            groups=newest_first(site.groups),
+            icon=icon,
+        ),
+        Agenda(
+            f"Group meetings — {config.title}",
+            "/groups/",
+            tuple(g for g in site.groups if g.meetings is not None),
+            config.timezone,
+        ),
+    )
     kinds = [(k, KIND_LABELS[k], [g for g in site.groups if g.kind == k]) for k in KINDS]
     unsorted = [g for g in site.groups if g.kind is None]
     if unsorted:
@@ -240,9 +289,24 @@ def plan(site: Site, problems: Problems) -> list[RenderJob]:
             )
     for group in site.groups:
         posts = site.posts_by_group.get(group.slug, ())
+        path = expand(config.permalinks.group, group.slug)
+        outputs(
+            "group",
+            [path],
+            Channel(
+                f"Posts about {group.name} — {config.title}",
+                f"New posts about {group.name} on {config.title}",
+                path,
+                posts,
+                icon=icon,
+            ),
+            Agenda(f"{group.name} meetings", path, (group,), group.zone)
+            if group.meetings is not None
+            else None,
+        )
         jobs.append(
             RenderJob(
-                expand(config.permalinks.group, group.slug),
+                path,
                 "group.html",
                 "group",
                 group.source,
@@ -258,6 +322,18 @@ def plan(site: Site, problems: Problems) -> list[RenderJob]:
             "/404.html", "404.html", "not_found", "the 404 page", "Page not found", in_sitemap=False
         )
     )
+    if any(job.format in ("rss", "atom") for job in jobs):  # makes XML feeds readable in browsers
+        jobs.append(
+            RenderJob(
+                STYLESHEET,
+                STYLESHEET.lstrip("/"),
+                "data",
+                "the feed stylesheet",
+                "Feed stylesheet",
+                in_sitemap=False,
+            )
+        )
+    jobs = [with_links(job, own.get(job.path, ()), site_feeds) for job in jobs]
     return _unique(jobs, problems)
 
 

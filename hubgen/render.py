@@ -11,7 +11,7 @@ from types import TracebackType
 import jinja2
 
 from hubgen.errors import Problems, display_path
-from hubgen.plan import RenderJob
+from hubgen.outputs import FORMATS, RenderJob
 from hubgen.routes import absolute, output_file, url
 from hubgen.site import Site
 from hubgen.theme import Theme, search_path
@@ -75,6 +75,16 @@ class Renderer:
         return template
 
     def render(self, job: RenderJob, site: Site, problems: Problems) -> bytes | None:
+        """The job's bytes: through its format's producer (feeds, calendars) or its template."""
+        produce = FORMATS[job.format].produce
+        if produce is not None:
+            try:
+                return bytes(produce(job.path, job.context, site))
+            except Exception as error:  # a bug, or input the producer's library refuses
+                problems.error(
+                    job.source, 0, 0, f"could not write {job.path}: {type(error).__name__}: {error}"
+                )
+                return None
         template = self.template(job.template, problems, job)
         if template is None:
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import PurePosixPath
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from hubgen.config import SiteConfig
 
@@ -39,6 +39,20 @@ def absolute(config: SiteConfig, site_url: str) -> str:
         else config.base_url.rstrip("/")
     )
     return base + site_url
+
+
+def beside(path: str, file_name: str) -> str:
+    """A file that belongs to a page, such as its feed: ('/tags/x/', 'atom.xml') -> '/tags/x/atom.xml'.
+
+    A page written as '/tags/x.html' keeps its files in '/tags/x/'.
+    """
+    folder = path if path.endswith("/") else path.removesuffix(".html") + "/"
+    return folder + file_name
+
+
+def host(config: SiteConfig) -> str:
+    """base_url's host name, without port: what feed ids and calendar UIDs are minted under."""
+    return urlsplit(config.base_url).hostname or "localhost"
 
 
 def output_file(path: str) -> PurePosixPath | None:

@@ -13,7 +13,7 @@ from hubgen.content import Content, Document, slugify
 from hubgen.directory import assemble_directory, by_name, facets
 from hubgen.errors import Problems, did_you_mean
 from hubgen.links import check_anchors, source_links
-from hubgen.markdown import LinkResolver, MarkdownRenderer, render_html_body
+from hubgen.markdown import MarkdownRenderer, render_html_body
 from hubgen.models import Author, Facet, Group, Page, Post, Rendered
 from hubgen.routes import expand, url
 
@@ -46,17 +46,19 @@ def _published(doc: Document, drafts: bool, future: bool, now: dt.datetime) -> b
 def _render(
     doc: Document,
     renderer: MarkdownRenderer,
-    resolve: LinkResolver,
+    doc_urls: Mapping[Path, str],
+    unpublished: set[Path],
     config: SiteConfig,
     problems: Problems,
 ) -> Rendered | None:
+    """A document's body as HTML, its links resolved; None when a link is broken."""
     if doc.is_html:
         return render_html_body(doc.body)
     rendered, link_problems = renderer.render(
         doc.body,
         source=doc.source,
         body_line=doc.body_line,
-        resolve=resolve,
+        resolve=source_links(doc.file.parent, doc_urls, unpublished, config.base_path),
         toc_min=config.toc_min_headings,
     )
     problems.extend(link_problems)
@@ -126,13 +128,7 @@ def assemble(
                     doc.source, line, column, f"unknown group '{slug}'", _hint(slug, group_sources)
                 )
                 ok = False
-        rendered = _render(
-            doc,
-            renderer,
-            source_links(doc.file.parent, doc_urls, unpublished, config.base_path),
-            config,
-            problems,
-        )
+        rendered = _render(doc, renderer, doc_urls, unpublished, config, problems)
         if rendered is None or not ok or doc.date is None:  # reading gives every post a date
             continue
         post_url = doc_urls[doc.file.resolve()]
@@ -165,6 +161,7 @@ def assemble(
                 groups=tuple(dict.fromkeys(group_refs[s] for s in doc.meta.groups)),
                 draft=doc.meta.draft,
                 image=doc.meta.image,
+                id=doc.meta.id,
                 extra=doc.extra,
             )
         )
@@ -177,13 +174,7 @@ def assemble(
 
     pages = []
     for doc in page_docs:
-        rendered = _render(
-            doc,
-            renderer,
-            source_links(doc.file.parent, doc_urls, unpublished, config.base_path),
-            config,
-            problems,
-        )
+        rendered = _render(doc, renderer, doc_urls, unpublished, config, problems)
         if rendered is None:
             continue
         anchored.append((doc.source, doc_urls[doc.file.resolve()], rendered))

@@ -60,6 +60,23 @@ def test_example_writes_every_page_kind(example_output: Path):
     assert len(list((example_output / "groups/formats").iterdir())) == 3
 
 
+def test_example_has_feeds_and_calendars_linked_from_its_pages(example_output: Path):
+    circle = "groups/women-in-academic-medicine-peer-circle/"
+    for folder in ("", "groups/", circle, "authors/maya-chen/", "tags/peer-mentoring/"):
+        for name in ("rss.xml", "atom.xml", "feed.json"):
+            assert (example_output / folder / name).is_file(), folder + name
+        assert f'href="/{folder}atom.xml"' in (example_output / folder / "index.html").read_text(
+            encoding="utf-8"
+        )
+    assert len(list(example_output.glob("groups/*/meetings.ics"))) >= 8
+    page = (example_output / circle / "index.html").read_text(encoding="utf-8")
+    assert "Every 3 weeks on Tuesday, 17:30–19:00 America/Denver" in page
+    assert f'href="/{circle}meetings.ics"' in page
+    assert 'href="/groups/meetings.ics"' in (example_output / "groups/index.html").read_text(
+        encoding="utf-8"
+    )
+
+
 @pytest.mark.skipif(
     shutil.which("java") is None, reason="the Nu HTML Checker needs Java (CI installs it)"
 )

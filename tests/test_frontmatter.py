@@ -33,9 +33,16 @@ def where(problem: Problem) -> tuple[str, int, int]:
     return (problem.path, problem.line, problem.column)
 
 
+FEED_FILES = ("rss.xml", "atom.xml", "feed.json", "meetings.ics")  # tested in test_feeds.py
+
+
 def outputs(root: Path, under: str = "") -> list[str]:
     base = root / "public" / under
-    return sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file())
+    return sorted(
+        p.relative_to(base).as_posix()
+        for p in base.rglob("*")
+        if p.is_file() and p.name not in FEED_FILES
+    )
 
 
 def one_post_error(make_site, text: str | bytes, name: str = "a.md") -> Problem:

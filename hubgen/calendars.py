@@ -1,0 +1,134 @@
+"""Calendars: each group's meetings as one recurring iCalendar event, written with icalendar.
+
+A group's calendar holds one VEVENT whose RRULE follows its cadence, at its time in its own time
+zone (TZID with a VTIMEZONE). Paused and retired groups have no upcoming meetings: their calendar
+is still written, so subscribers' copies drop the meetings, but holds no event. Nothing here reads
+the clock, so two builds of the same input give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import icalendar
+
+from hubgen.config import SiteConfig
+from hubgen.groupspec import WEEKDAYS, Meetings
+from hubgen.models import Group
+from hubgen.routes import absolute, host, url
+from hubgen.site import Site
+
+PRODID = "-//hubgen//hubgen meetings//EN"
+CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# Where a schedule without 'starts' or 'founded' is anchored: any fixed date would do, as long
+# as it never depends on the day of the build.
+ANCHOR = dt.date(2000, 1, 3)
+# The time zone definitions written cover the meetings from their first date to this one;
+# calendar programs know the IANA zones by name and go on from there.
+ZONES_UNTIL = dt.date(2038, 1, 1)
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """What one calendar holds. The plan makes it; ``meetings_calendar()`` writes it."""
+
+    title: str  # "Meetings: The Circle"
+    page_path: str  # the HTML page it belongs to, as a site path
+    groups: tuple[Group, ...]
+    zone: str  # the time zone an empty calendar still names
+
+
+def first_meeting(group: Group, meetings: Meetings) -> dt.date:
+    """``starts``; else the first meeting weekday on or after ``founded`` (or a fixed date)."""
+    if meetings.starts is not None:
+        return meetings.starts
+    anchor = group.founded or ANCHOR
+    weekday = WEEKDAYS.index(meetings.weekday)
+    return anchor + dt.timedelta(days=(weekday - anchor.weekday()) % 7)
+
+
+def recurrence(meetings: Meetings, first: dt.date) -> dict[str, Any]:
+    """The RRULE: weekly, every N weeks, or monthly on the first meeting's weekday of the month."""
+    day = CODES[WEEKDAYS.index(meetings.weekday)]
+    weeks = meetings.interval_weeks
+    if weeks:
+        return {"freq": "weekly", "byday": day} | ({"interval": weeks} if weeks > 1 else {})
+    index = (first.day - 1) // 7  # 0-3: the first to fourth such weekday; 4: the last
+    ordinal = meetings.week_of_month or (-1 if index >= 4 else index + 1)
+    return {"freq": "monthly", "byday": f"{ordinal}{day}"}
+
+
+def _description(group: Group, meetings: Meetings, page: str) -> str:
+    lines = [group.summary, ""]
+    if group.join is not None and group.join.url is not None:
+        lines.append(f"Join: {group.join.url}")
+    elif group.join is not None and group.join.email is not None:
+        lines.append(f"Contact: {group.join.email}")
+    lines.append(f"More: {page}")
+    if meetings.starts is None and meetings.interval_weeks != 1:
+        lines += ["", "The dates are an estimate: ask the organizers for the exact ones."]
+    return "\n".join(lines)
+
+
+def meeting_event(group: Group, config: SiteConfig) -> icalendar.Event | None:
+    """The group's meetings as one recurring event, or None if it has no upcoming meetings."""
+    meetings = group.meetings
+    if meetings is None or not group.meets:
+        return None
+    first = first_meeting(group, meetings)
+    hours, minutes = map(int, meetings.time.split(":"))
+    start = dt.datetime.combine(first, dt.time(hours, minutes), zoneinfo.ZoneInfo(group.zone))
+    page = absolute(config, group.url)
+    event = icalendar.Event()
+    event.add("uid", f"{group.slug}@{host(config)}")
+    # DTSTAMP is required; the first meeting is a date the input fixes, unlike the build's time.
+    event.add("dtstamp", start.astimezone(dt.UTC))
+    event.add("dtstart", start)
+    event.add("duration", dt.timedelta(minutes=meetings.duration))
+    event.add("rrule", recurrence(meetings, first))
+    event.add("summary", group.name)
+    event.add("description", _description(group, meetings, page))
+    if group.location is not None and group.location.text:
+        event.add("location", group.location.text)
+    elif group.format != "in-person":
+        event.add("location", "Online")
+    event.add("url", page)
+    return event
+
+
+def meetings_calendar(path: str, context: Mapping[str, Any], site: Site) -> bytes:
+    agenda: Agenda = context["calendar"]
+    config = site.config
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", agenda.title)
+    calendar.add("x-wr-calname", agenda.title)
+    calendar.add("url", absolute(config, url(config, agenda.page_path)))
+    calendar.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "P1D")
+    starts = []
+    for group in agenda.groups:
+        event = meeting_event(group, config)
+        if event is not None:
+            calendar.add_component(event)
+            starts.append(event.start.date() if isinstance(event.start, dt.datetime) else ANCHOR)
+    first = min(starts, default=ZONES_UNTIL - dt.timedelta(days=366))
+    last = max(first + dt.timedelta(days=366), ZONES_UNTIL)
+    # Sorted, so the file does not depend on set order; with no meetings, a calendar still needs
+    # one component: the zone they would be in.
+    names = sorted(calendar.get_missing_tzids()) if starts else [agenda.zone]
+    zones = [
+        icalendar.Timezone.from_tzinfo(
+            zoneinfo.ZoneInfo(name), tzid=name, first_date=first, last_date=last
+        )
+        for name in names
+    ]
+    calendar.subcomponents[:0] = zones  # before the events that name them
+    return bytes(calendar.to_ical())

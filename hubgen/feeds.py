@@ -1,0 +1,343 @@
+"""Feeds: RSS 2.0 and Atom 1.0 through feedgen, JSON Feed 1.1 written directly.
+
+Every feed is a ``Channel`` (made by the plan) turned into entries, then written by one producer
+per format. Nothing here reads the clock: a feed's ``updated`` is its newest entry's date, so two
+builds of the same input give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urljoin
+
+import lxml.html
+from feedgen.feed import FeedGenerator
+
+from hubgen.config import SiteConfig
+from hubgen.models import Group, Post
+from hubgen.routes import absolute, host, url
+from hubgen.site import Site
+
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # the date of an empty feed on an empty site
+STYLESHEET = "/feed.xsl"
+RASTER = (".png", ".gif", ".jpg", ".jpeg")
+# What feed readers refuse and feed validators warn about: dropped, or (embeds) made into links.
+DROPPED = frozenset({"script", "style", "meta", "link", "base", "basefont", "noframes", "title"})
+EMBEDS = frozenset({"iframe", "object", "embed", "frame", "applet"})
+# Characters XML 1.0 forbids, and C1 controls it discourages: no reader wants them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """What one feed follows. The plan makes it; each format's producer writes it."""
+
+    title: str  # "Posts tagged Mentoring — Peer Mentoring Hub"
+    subtitle: str
+    page_path: str  # the HTML page the feed follows, as a site path
+    posts: tuple[Post, ...] = ()
+    groups: tuple[Group, ...] = ()  # the directory's feed: groups, newest first
+    icon: str | None = None  # a site path or an absolute URL
+
+
+def newest_first(groups: Sequence[Group]) -> tuple[Group, ...]:
+    """Groups with a ``founded`` date, newest first (then by name): the directory's feed."""
+    by_name = sorted((g for g in groups if g.founded is not None), key=lambda g: g.name.lower())
+    return tuple(sorted(by_name, key=lambda g: g.founded or EPOCH.date(), reverse=True))
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of a feed, whatever the format: every URL in it is absolute."""
+
+    id: str
+    title: str
+    link: str
+    published: dt.datetime
+    updated: dt.datetime
+    authors: tuple[Person, ...]
+    categories: tuple[str, ...]
+    summary: str  # plain text
+    content: str  # HTML; "" when the site publishes summaries only
+    image: str | None = None
+
+
+def clean(text: str) -> str:
+    """Text without the characters XML cannot carry."""
+    return _NOT_XML.sub("", text)
+
+
+def site_link(config: SiteConfig, base: str, href: str) -> str:
+    """``href`` as written on the page at ``base``, made absolute; '/x/' gets base_url's path."""
+    if href.startswith("/") and not href.startswith("//"):
+        return absolute(config, url(config, href))
+    return urljoin(base, href)
+
+
+def absolute_html(fragment: str, base: str) -> str:
+    """An HTML fragment with every link and image made absolute against ``base``.
+
+    Feed readers show entries away from the site, where '../x/' and 'chart.png' mean nothing.
+    """
+    fragment = clean(fragment)
+    if not fragment.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    root.make_links_absolute(base, resolve_base_href=False)
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):  # comments and processing instructions
+            continue
+        if element.tag in DROPPED:
+            element.drop_tree()
+            continue
+        if element.tag in EMBEDS:
+            _embed_to_link(element)
+            continue
+        for name in list(element.attrib):
+            # Accessibility roles and inline styles mean nothing in a reader; handlers are unsafe.
+            if name in ("role", "style") or name.startswith(("aria-", "on")):
+                del element.attrib[name]
+        srcset = element.get("srcset")
+        if srcset:
+            candidates = (c.strip().split(maxsplit=1) for c in srcset.split(",") if c.strip())
+            element.set(
+                "srcset", ", ".join(" ".join([urljoin(base, c[0]), *c[1:]]) for c in candidates)
+            )
+    inner = html.escape(root.text or "", quote=False)
+    inner += "".join(str(lxml.html.tostring(child, encoding="unicode")) for child in root)
+    return inner
+
+
+def _embed_to_link(element: Any) -> None:
+    """An iframe or object, which readers do not show, as a link to what it shows."""
+    target = element.get("src") or element.get("data") or ""
+    if not target:
+        element.drop_tree()
+        return
+    link = lxml.html.Element("a", href=target)
+    link.text = element.get("title") or target
+    link.tail = element.tail
+    element.getparent().replace(element, link)
+
+
+def tag_uri(config: SiteConfig, day: dt.date, specific: str) -> str:
+    """A permanent id (RFC 4151): 'tag:hub.example.org,2025-03-04:posts/first-meeting'."""
+    return f"tag:{host(config)},{day.isoformat()}:{quote(specific, safe='/:@!$&()*+,;=~.-_')}"
+
+
+def post_id(post: Post, config: SiteConfig) -> str:
+    """The post's own ``id`` if it is a URI, else one minted from the host, date and slug.
+
+    The slug comes from the file name (or front matter ``slug``), never the title, so editing a
+    title, re-theming or rebuilding keeps the id.
+    """
+    if post.id is not None and post.id.strip():
+        given = clean(post.id).strip()
+        return given if _SCHEME.match(given) else tag_uri(config, post.date.date(), given)
+    return tag_uri(config, post.date.date(), f"posts/{post.slug}")
+
+
+def post_entry(post: Post, config: SiteConfig, full: bool) -> Entry:
+    link = absolute(config, post.url)
+    updated = max(post.updated or post.date, post.date)
+    return Entry(
+        id=post_id(post, config),
+        title=clean(post.title).strip() or "Untitled",
+        link=link,
+        published=post.date,
+        updated=updated,
+        authors=tuple(Person(clean(a.name), absolute(config, a.url)) for a in post.authors),
+        categories=tuple(clean(t.name) for t in post.tags),
+        summary=clean(post.summary).strip() or clean(post.title).strip(),
+        content=absolute_html(str(post.content), link) if full else "",
+        image=site_link(config, link, post.image) if post.image else None,
+    )
+
+
+def group_entry(group: Group, config: SiteConfig, full: bool) -> Entry:
+    """A group as the directory's feed shows it: dated by ``founded`` and its milestones."""
+    founded = group.founded or EPOCH.date()  # the directory's feed lists founded groups only
+    zone = zoneinfo.ZoneInfo(group.zone)
+    newest = max([founded, *(m.date for m in group.milestones)])
+    link = absolute(config, group.url)
+    parts = [f"<p>{html.escape(group.summary)}</p>", str(group.description)]
+    if group.schedule is not None:
+        parts.append(f"<p>Meets: {html.escape(group.schedule)}</p>")
+    return Entry(
+        id=tag_uri(config, founded, f"groups/{group.slug}"),
+        title=clean(group.name).strip() or group.slug,
+        link=link,
+        published=dt.datetime.combine(founded, dt.time(), zone),
+        updated=dt.datetime.combine(newest, dt.time(), zone),
+        authors=tuple(Person(clean(o.name), o.url) for o in group.organizers),
+        categories=tuple(clean(t.name) for t in group.topics),
+        summary=clean(group.summary).strip(),
+        content=absolute_html("\n".join(parts), link) if full else "",
+    )
+
+
+@dataclass(frozen=True)
+class _Feed:
+    """A channel resolved against the site: what every format writes at its top."""
+
+    title: str
+    subtitle: str
+    self_url: str
+    page_url: str
+    home_url: str
+    icon_url: str | None
+    updated: dt.datetime
+    entries: tuple[Entry, ...]
+
+
+def _resolve(path: str, context: Mapping[str, Any], site: Site) -> _Feed:
+    channel: Channel = context["feed"]
+    config = site.config
+    full = config.feeds.content == "full"
+    limit = config.feeds.items
+    entries = tuple(
+        [group_entry(g, config, full) for g in channel.groups[:limit]]
+        + [post_entry(p, config, full) for p in channel.posts[:limit]]
+    )
+    newest_post = max((p.updated or p.date for p in site.posts), default=EPOCH)
+    home = absolute(config, url(config, "/"))
+    return _Feed(
+        title=clean(channel.title),
+        subtitle=clean(channel.subtitle).strip() or clean(channel.title),
+        self_url=absolute(config, url(config, path)),
+        page_url=absolute(config, url(config, channel.page_path)),
+        home_url=home,
+        icon_url=site_link(config, home, channel.icon) if channel.icon else None,
+        # An empty feed still needs a date that does not move: the site's newest post.
+        updated=max((e.updated for e in entries), default=newest_post),
+        entries=entries,
+    )
+
+
+def _styled(xml: bytes, config: SiteConfig) -> bytes:
+    """The feed with the stylesheet that makes it readable in a browser (readers ignore it)."""
+    declaration, newline, rest = xml.partition(b"\n")
+    href = html.escape(url(config, STYLESHEET))
+    instruction = f'<?xml-stylesheet type="text/xsl" href="{href}"?>'.encode()
+    return declaration + newline + instruction + b"\n" + rest
+
+
+def _generator(feed: _Feed, config: SiteConfig) -> FeedGenerator:
+    generator = FeedGenerator()
+    generator.title(feed.title)
+    generator.subtitle(feed.subtitle)
+    generator.language(config.language)
+    generator.generator("hubgen")  # feedgen's default names itself with its version
+    generator.updated(feed.updated)  # also RSS lastBuildDate, which defaults to the clock
+    return generator
+
+
+def atom(path: str, context: Mapping[str, Any], site: Site) -> bytes:
+    config = site.config
+    feed = _resolve(path, context, site)
+    generator = _generator(feed, config)
+    generator.id(feed.self_url)
+    generator.author(name=clean(config.title), uri=feed.home_url)
+    generator.link(href=feed.page_url, rel="alternate", type="text/html")
+    generator.link(href=feed.self_url, rel="self", type="application/atom+xml")
+    if feed.icon_url:
+        generator.icon(feed.icon_url)
+    for entry in feed.entries:
+        item = generator.add_entry(order="append")
+        item.id(entry.id)
+        item.title(entry.title)
+        item.link(href=entry.link, rel="alternate", type="text/html")
+        item.published(entry.published)
+        item.updated(entry.updated)
+        for person in entry.authors:
+            item.author({"name": person.name, **({"uri": person.url} if person.url else {})})
+        for category in entry.categories:
+            item.category(term=category)
+        if entry.summary:  # as HTML: a text summary mentioning '</p>' would look like markup
+            item.summary(html.escape(entry.summary, quote=False), type="html")
+        if entry.content:
+            item.content(entry.content, type="html")
+    return _styled(bytes(generator.atom_str(pretty=True)), config)
+
+
+def rss(path: str, context: Mapping[str, Any], site: Site) -> bytes:
+    config = site.config
+    feed = _resolve(path, context, site)
+    # A generator of its own: feedgen's RSS <link> is the last link() given, so one generator
+    # shared with Atom would put the Atom feed's URL where the page's belongs.
+    generator = _generator(feed, config)
+    generator.load_extension("dc", atom=False, rss=True)
+    generator.link(href=feed.self_url, rel="self", type="application/rss+xml")
+    generator.link(href=feed.page_url, rel="alternate")  # last: the channel's <link>
+    if feed.icon_url and feed.icon_url.lower().endswith(RASTER):  # RSS images are GIF/JPEG/PNG
+        generator.image(url=feed.icon_url, title=feed.title, link=feed.page_url)
+    for entry in feed.entries:
+        item = generator.add_entry(order="append")
+        item.title(entry.title)
+        item.link(href=entry.link)
+        item.guid(entry.id, permalink=False)
+        item.pubDate(entry.published)
+        if entry.content:
+            item.content(entry.content)  # escaped, not CDATA: content may hold ']]>'
+        if entry.summary:  # RSS descriptions are HTML
+            item.description(html.escape(entry.summary, quote=False))
+        for category in entry.categories:
+            item.category(term=category)
+        if entry.authors:  # RSS <author> must be an email address: names go in dc:creator
+            item.dc.dc_creator([p.name for p in entry.authors])
+    return _styled(bytes(generator.rss_str(pretty=True)), config)
+
+
+def json_feed(path: str, context: Mapping[str, Any], site: Site) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1), keys sorted so output is stable."""
+    config = site.config
+    feed = _resolve(path, context, site)
+    data: dict[str, Any] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "description": feed.subtitle,
+        "home_page_url": feed.page_url,
+        "feed_url": feed.self_url,
+        "language": config.language,
+        "authors": [{"name": clean(config.title), "url": feed.home_url}],
+        "items": [_json_item(e) for e in feed.entries],
+    }
+    if feed.icon_url:
+        data["favicon"] = feed.icon_url
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _json_item(entry: Entry) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": entry.id,
+        "url": entry.link,
+        "title": entry.title,
+        "content_html": entry.content or f"<p>{html.escape(entry.summary)}</p>",
+        "date_published": entry.published.isoformat(),
+        "date_modified": entry.updated.isoformat(),
+    }
+    if entry.summary:
+        item["summary"] = entry.summary
+    if entry.authors:
+        item["authors"] = [
+            {"name": p.name, **({"url": p.url} if p.url else {})} for p in entry.authors
+        ]
+    if entry.categories:
+        item["tags"] = list(entry.categories)
+    if entry.image:
+        item["image"] = entry.image
+    return item

@@ -1,0 +1,254 @@
+"""Calendars: each group's meetings as a recurring iCalendar event, and all groups together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import zoneinfo
+from pathlib import Path
+
+import icalendar
+import recurring_ical_events
+from conftest import errors, read, run_build
+
+SITE_YAML = """\
+title: Test Hub
+base_url: https://hub.example.org/
+timezone: Europe/Paris
+"""
+DENVER = zoneinfo.ZoneInfo("America/Denver")
+OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
+GROUPS = {
+    "circle": """\
+name: The Circle
+summary: Eight peers who meet every three weeks.
+status: full
+format: hybrid
+location: {city: Denver, region: Colorado, country: United States}
+timezone: America/Denver
+join: {url: "https://example.org/join"}
+meetings: {cadence: every 3 weeks, weekday: Tuesday, time: "17:30", duration: 90, starts: 2026-01-06}
+""",
+    "second-thursday": """\
+name: Second Thursday
+summary: Monthly, on the second Thursday.
+format: online
+timezone: Europe/Oslo
+meetings: {cadence: monthly, weekday: Thursday, time: "19:00", starts: 2026-01-08}
+""",
+    "last-thursday": """\
+name: Last Thursday
+summary: Monthly, on the last Thursday.
+timezone: Europe/Oslo
+meetings: {cadence: monthly, weekday: Thursday, time: "08:00", starts: 2026-01-29}
+""",
+    "mondays": """\
+name: Mondays
+summary: Every Monday, in the site's time zone.
+format: in-person
+founded: 2025-06-04
+meetings: {cadence: weekly, weekday: Monday, time: "12:00", duration: 45}
+""",
+    "paused": """\
+name: Paused Pod
+summary: Resting.
+status: paused
+timezone: America/Denver
+meetings: {cadence: weekly, weekday: Friday, time: "09:00"}
+""",
+    "retired": """\
+name: Retired Circle
+summary: Done.
+status: retired
+meetings: {cadence: weekly, weekday: Friday, time: "09:00", starts: 2020-01-03}
+""",
+    "no-meetings": "name: No Meetings\nsummary: We never meet.\n",
+}
+
+
+def _site(make_site) -> Path:
+    files: dict[str, str | bytes] = {"site.yaml": SITE_YAML}
+    files |= {f"content/groups/{slug}.yaml": text for slug, text in GROUPS.items()}
+    root = make_site(files)
+    assert errors(run_build(root)) == []
+    return root
+
+
+def _calendar(root: Path, relative: str) -> icalendar.Calendar:
+    return icalendar.Calendar.from_ical((root / "public" / relative).read_bytes())
+
+
+def _starts(
+    calendar: icalendar.Calendar, start: dt.datetime, end: dt.datetime
+) -> list[dt.datetime]:
+    events = recurring_ical_events.of(calendar).between(start, end)
+    return sorted(e.start for e in events)
+
+
+def test_each_group_with_meetings_gets_a_calendar(make_site):
+    root = _site(make_site)
+    out = root / "public/groups"
+    for slug in GROUPS:
+        assert (out / slug / "meetings.ics").is_file() == (slug != "no-meetings"), slug
+    for path in out.rglob("*.ics"):
+        calendar = icalendar.Calendar.from_ical(path.read_bytes())
+        assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
+        assert calendar.walk("VTIMEZONE") or calendar.walk("VEVENT"), path
+        assert calendar.get_missing_tzids() == set(), path  # every TZID has its VTIMEZONE
+
+
+def test_a_group_event_says_what_where_and_when(make_site):
+    root = _site(make_site)
+    calendar = _calendar(root, "groups/circle/meetings.ics")
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == "circle@hub.example.org"
+    assert str(event["SUMMARY"]) == "The Circle"
+    assert "Eight peers who meet every three weeks." in str(event["DESCRIPTION"])
+    assert "https://example.org/join" in str(event["DESCRIPTION"])
+    assert str(event["LOCATION"]) == "Denver, Colorado, United States"
+    assert str(event["URL"]) == "https://hub.example.org/groups/circle/"
+    assert event.start == dt.datetime(2026, 1, 6, 17, 30, tzinfo=DENVER)
+    assert event.duration == dt.timedelta(minutes=90)
+    assert event["DTSTAMP"].dt == dt.datetime(2026, 1, 7, 0, 30, tzinfo=dt.UTC)  # from the input
+    assert event["RRULE"].to_ical() == b"FREQ=WEEKLY;INTERVAL=3;BYDAY=TU"
+    assert b"DTSTART;TZID=America/Denver:20260106T173000" in read(
+        root, "groups/circle/meetings.ics"
+    ).encode().replace(b"\r\n ", b"")
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert str(zone["TZID"]) == "America/Denver"
+
+
+def test_every_three_weeks_keeps_local_time_across_daylight_saving(make_site):
+    calendar = _calendar(_site(make_site), "groups/circle/meetings.ics")
+    spring = _starts(
+        calendar, dt.datetime(2026, 2, 1, tzinfo=DENVER), dt.datetime(2026, 4, 1, tzinfo=DENVER)
+    )
+    assert [s.date() for s in spring] == [
+        dt.date(2026, 2, 17),
+        dt.date(2026, 3, 10),
+        dt.date(2026, 3, 31),
+    ]
+    assert all((s.hour, s.minute) == (17, 30) for s in spring)
+    # 17:30 stays 17:30 in Denver when the clocks change on 8 March: UTC moves an hour.
+    assert [s.astimezone(dt.UTC).hour for s in spring] == [0, 23, 23]
+    autumn = _starts(
+        calendar, dt.datetime(2026, 10, 1, tzinfo=DENVER), dt.datetime(2026, 12, 1, tzinfo=DENVER)
+    )
+    assert [s.date() for s in autumn] == [
+        dt.date(2026, 10, 6),
+        dt.date(2026, 10, 27),
+        dt.date(2026, 11, 17),
+    ]
+    assert all((s.hour, s.minute) == (17, 30) for s in autumn)
+    assert [s.utcoffset() for s in autumn] == [dt.timedelta(hours=h) for h in (-6, -6, -7)]
+
+
+def test_monthly_meetings_fall_on_the_same_weekday_of_the_month(make_site):
+    root = _site(make_site)
+    second = _calendar(root, "groups/second-thursday/meetings.ics")
+    (event,) = second.walk("VEVENT")
+    assert event["RRULE"].to_ical() == b"FREQ=MONTHLY;BYDAY=2TH"
+    assert str(event["LOCATION"]) == "Online"
+    starts = _starts(
+        second, dt.datetime(2026, 2, 1, tzinfo=OSLO), dt.datetime(2026, 5, 1, tzinfo=OSLO)
+    )
+    assert starts == [
+        dt.datetime(2026, 2, 12, 19, tzinfo=OSLO),
+        dt.datetime(2026, 3, 12, 19, tzinfo=OSLO),
+        dt.datetime(2026, 4, 9, 19, tzinfo=OSLO),
+    ]
+    assert [s.utcoffset() for s in starts] == [dt.timedelta(hours=h) for h in (1, 1, 2)]
+    last = _calendar(root, "groups/last-thursday/meetings.ics")
+    assert last.walk("VEVENT")[0]["RRULE"].to_ical() == b"FREQ=MONTHLY;BYDAY=-1TH"
+    starts = _starts(
+        last, dt.datetime(2026, 2, 1, tzinfo=OSLO), dt.datetime(2026, 5, 1, tzinfo=OSLO)
+    )
+    assert [s.date() for s in starts] == [
+        dt.date(2026, 2, 26),
+        dt.date(2026, 3, 26),
+        dt.date(2026, 4, 30),
+    ]
+
+
+def test_without_a_start_date_meetings_begin_after_founded_in_the_site_zone(make_site):
+    calendar = _calendar(_site(make_site), "groups/mondays/meetings.ics")
+    (event,) = calendar.walk("VEVENT")
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    assert event.start == dt.datetime(2025, 6, 9, 12, tzinfo=paris)  # the Monday after 4 June
+    assert event["RRULE"].to_ical() == b"FREQ=WEEKLY;BYDAY=MO"
+    assert "LOCATION" not in event  # in person, but no place given: not "Online"
+    assert str(calendar.walk("VTIMEZONE")[0]["TZID"]) == "Europe/Paris"
+
+
+def test_paused_and_retired_groups_have_no_upcoming_meetings(make_site):
+    root = _site(make_site)
+    for slug in ("paused", "retired"):
+        calendar = _calendar(root, f"groups/{slug}/meetings.ics")
+        assert calendar.walk("VEVENT") == []
+        assert calendar.walk("VTIMEZONE")  # still a valid calendar with one component
+        html = read(root, f"groups/{slug}/index.html")
+        assert "Add to calendar" not in html
+        assert "Every Friday, 09:00–10:00" in html
+
+
+def test_the_combined_calendar_holds_every_meeting_group(make_site):
+    root = _site(make_site)
+    calendar = _calendar(root, "groups/meetings.ics")
+    uids = sorted(str(e["UID"]) for e in calendar.walk("VEVENT"))
+    assert uids == [
+        f"{slug}@hub.example.org"
+        for slug in ("circle", "last-thursday", "mondays", "second-thursday")
+    ]
+    zones = sorted(str(z["TZID"]) for z in calendar.walk("VTIMEZONE"))
+    assert zones == ["America/Denver", "Europe/Oslo", "Europe/Paris"]
+    directory = read(root, "groups/index.html")
+    assert 'href="/groups/meetings.ics"' in directory
+
+
+def test_group_pages_show_the_schedule_in_words_with_its_zone(make_site):
+    root = _site(make_site)
+    html = read(root, "groups/circle/index.html")
+    assert "Every 3 weeks on Tuesday, 17:30–19:00 America/Denver" in html
+    assert 'href="/groups/circle/meetings.ics" type="text/calendar">Add to calendar</a>' in html
+    assert "Monthly on the second Thursday, 19:00–20:00 Europe/Oslo" in read(
+        root, "groups/second-thursday/index.html"
+    )
+    mondays = read(root, "groups/mondays/index.html")
+    assert "Every Monday, 12:00–12:45 Europe/Paris" in mondays  # the site's zone
+    assert "Add to calendar" not in read(root, "groups/no-meetings/index.html")
+
+
+def test_calendars_are_byte_identical_across_builds_at_different_times(make_site, tmp_path):
+    root = _site(make_site)
+    run_build(root, out=tmp_path / "one")
+    run_build(root, out=tmp_path / "two", now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    files = sorted((tmp_path / "one").rglob("*.ics"))
+    assert len(files) == 7
+    for path in files:
+        twin = tmp_path / "two" / path.relative_to(tmp_path / "one")
+        assert path.read_bytes() == twin.read_bytes(), path
+
+
+def test_calendars_and_feeds_do_not_depend_on_hash_order(make_site, tmp_path):
+    """Each build in a process of its own, with its own string hashing: set order must not leak."""
+    root = _site(make_site)
+    outputs = []
+    for seed in ("1", "5"):  # seeds under which a set of these zones iterates differently
+        out = tmp_path / f"seed-{seed}"
+        subprocess.run(
+            [sys.executable, "-m", "hubgen", "build", "-s", str(root), "-o", str(out)],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outputs.append(
+            {
+                p.relative_to(out).as_posix(): p.read_bytes()
+                for p in sorted(out.rglob("*"))
+                if p.suffix in (".ics", ".xml", ".json")
+            }
+        )
+    assert len(outputs[0]) > 10
+    assert outputs[0] == outputs[1]

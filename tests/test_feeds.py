@@ -1,0 +1,352 @@
+"""Feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, tags, authors, groups and directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import re
+from pathlib import Path
+
+import feedparser
+import pytest
+from conftest import GROUP, POST, errors, read, run_build
+from lxml import etree
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+BASE = "https://hub.example.org/hub/"
+SITE_YAML = f"""\
+title: Test Hub
+description: A hub for tests.
+base_url: {BASE}
+timezone: UTC
+posts_per_page: 2
+"""
+FEEDS = ("rss.xml", "atom.xml", "feed.json")
+# The page each feed follows, by folder under the output.
+FOLLOWED = ("", "tags/mentoring/", "authors/ana/", "groups/circle/", "groups/")
+
+HOSTILE = "Pass & fail: <b>bold</b> claims ]]> and \x01 control"
+FIRST = """\
+---
+title: First meeting
+date: 2025-03-04
+tags: [Mentoring, First meetings]
+authors: [ana]
+groups: [circle]
+---
+
+Read [the next one](../second/), the [circle](/groups/circle/) and [notes](#notes).
+
+![A chart](chart.png)
+
+<img src="photo.png" srcset="photo.png 1x, photo-2x.png 2x" alt="Us">
+
+Text with ]]> inside, & an ampersand.[^1]
+
+## Notes
+
+[^1]: A footnote.
+"""
+
+
+def _site(make_site, **extra: str) -> Path:
+    files: dict[str, str | bytes] = {
+        "site.yaml": SITE_YAML,
+        "content/posts/2025-03-04-first/index.md": FIRST,
+        "content/posts/2025-03-04-first/chart.png": b"\x89PNG",
+        "content/posts/2025-03-04-first/photo.png": b"\x89PNG",
+        "content/posts/2025-03-04-first/photo-2x.png": b"\x89PNG",
+        "content/posts/second.md": POST.format(
+            title="Second", date="2025-04-01", body="Second body."
+        ),
+        "content/authors.yaml": "ana:\n  name: Ana Lima\n  bio: Writes.\n",
+        "content/groups/circle.yaml": GROUP.format(name="The Circle") + "founded: 2024-01-09\n",
+        "content/groups/newer.yaml": GROUP.format(name="Newer Group") + "founded: 2025-02-01\n",
+        "content/groups/undated.yaml": GROUP.format(name="Undated Group"),
+    }
+    files.update(extra)
+    root = make_site(files)
+    result = run_build(root)
+    assert errors(result) == []
+    return root
+
+
+def _xml(root: Path, relative: str) -> etree._Element:
+    return etree.fromstring((root / "public" / relative).read_bytes())
+
+
+def _entry_ids(root: Path) -> tuple[list[str], list[str], list[str]]:
+    atom = [e.findtext(f"{ATOM}id") for e in _xml(root, "atom.xml").iter(f"{ATOM}entry")]
+    rss = [g.text for g in _xml(root, "rss.xml").iter("guid")]
+    items = json.loads(read(root, "feed.json"))["items"]
+    return atom, rss, [i["id"] for i in items]  # type: ignore[return-value]
+
+
+def test_every_feed_is_written_and_parses_cleanly(make_site):
+    root = _site(make_site)
+    for folder in FOLLOWED:
+        for name in FEEDS:
+            path = root / "public" / folder / name
+            assert path.is_file(), path
+            if name.endswith(".xml"):
+                parsed = feedparser.parse(path.read_bytes())
+                assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+                assert parsed.version in ("rss20", "atom10")
+    assert (root / "public/feed.xsl").is_file()
+    for path in (root / "public").rglob("*.xml"):
+        if path.name != "sitemap.xml":
+            assert not feedparser.parse(path.read_bytes()).bozo, path
+
+
+def test_atom_has_every_required_element_and_only_absolute_urls(make_site):
+    root = _site(make_site)
+    feed = _xml(root, "tags/mentoring/atom.xml")
+    assert feed.findtext(f"{ATOM}id") == BASE + "tags/mentoring/atom.xml"
+    assert feed.findtext(f"{ATOM}title") == "Posts tagged Mentoring — Test Hub"
+    assert feed.findtext(f"{ATOM}subtitle")
+    assert feed.findtext(f"{ATOM}updated") == "2025-04-01T00:00:00+00:00"  # the newest entry
+    assert feed.findtext(f"{ATOM}author/{ATOM}name") == "Test Hub"
+    assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+    links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
+    assert links == {
+        "self": BASE + "tags/mentoring/atom.xml",
+        "alternate": BASE + "tags/mentoring/",
+    }
+    assert feed.findtext(f"{ATOM}icon") == BASE + "favicon.svg"
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == ["Second", "First meeting"]
+    for entry in entries:
+        for name in ("id", "title", "updated", "published", "summary", "content"):
+            assert entry.findtext(f"{ATOM}{name}"), name
+    first = entries[1]
+    assert first.findtext(f"{ATOM}id") == "tag:hub.example.org,2025-03-04:posts/first"
+    assert first.findtext(f"{ATOM}author/{ATOM}name") == "Ana Lima"
+    assert first.findtext(f"{ATOM}author/{ATOM}uri") == BASE + "authors/ana/"
+    assert [c.get("term") for c in first.findall(f"{ATOM}category")] == [
+        "Mentoring",
+        "First meetings",
+    ]
+    for element in feed.iter():
+        for value in (element.get("href"), element.findtext(f"{ATOM}uri")):
+            assert value is None or value.startswith(BASE), value
+
+
+def test_rss_channel_links_the_page_not_the_atom_feed(make_site):
+    root = _site(make_site)
+    for folder in FOLLOWED:
+        channel = _xml(root, f"{folder}rss.xml").find("channel")
+        assert channel is not None
+        # feedgen takes the RSS <link> from the last link() call: it must be the HTML page.
+        assert channel.findtext("link") == BASE + folder
+        assert channel.findtext("title") and channel.findtext("description")
+        self_link = channel.find(f"{ATOM}link")
+        assert self_link is not None and self_link.get("href") == BASE + folder + "rss.xml"
+    channel = _xml(root, "rss.xml").find("channel")
+    assert channel is not None
+    assert channel.findtext("generator") == "hubgen"
+    assert channel.findtext("lastBuildDate") == "Tue, 01 Apr 2025 00:00:00 +0000"
+    items = channel.findall("item")
+    assert [i.findtext("title") for i in items] == ["Second", "First meeting"]
+    for item in items:
+        guid = item.find("guid")
+        assert guid is not None and guid.get("isPermaLink") == "false"
+        assert guid.text and guid.text.startswith("tag:hub.example.org,")
+        assert item.findtext("link", "").startswith(BASE)
+        published = email.utils.parsedate_to_datetime(item.findtext("pubDate", ""))
+        assert published.tzinfo is not None
+        assert item.findtext("description")
+    first = items[1]
+    assert first.findtext("{http://purl.org/dc/elements/1.1/}creator") == "Ana Lima"
+    assert first.find("author") is None  # RSS <author> is for email addresses
+    assert [c.text for c in first.findall("category")] == ["Mentoring", "First meetings"]
+    content = first.findtext("{http://purl.org/rss/1.0/modules/content/}encoded")
+    assert content and "footnote" in content
+
+
+def test_json_feed_1_1(make_site):
+    root = _site(make_site)
+    text = read(root, "authors/ana/feed.json")
+    data = json.loads(text)
+    assert text == json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert data["version"] == "https://jsonfeed.org/version/1.1"
+    assert data["title"] == "Posts by Ana Lima — Test Hub"
+    assert data["home_page_url"] == BASE + "authors/ana/"
+    assert data["feed_url"] == BASE + "authors/ana/feed.json"
+    assert data["language"] == "en"
+    (item,) = data["items"]
+    assert item["id"] == "tag:hub.example.org,2025-03-04:posts/first"
+    assert item["url"] == BASE + "2025/03/first/"
+    assert item["title"] == "First meeting"
+    assert item["content_html"].startswith("<p>")
+    assert item["date_published"] == "2025-03-04T00:00:00+00:00"
+    assert item["authors"] == [{"name": "Ana Lima", "url": BASE + "authors/ana/"}]
+    assert item["tags"] == ["Mentoring", "First meetings"]
+
+
+def test_relative_links_and_images_become_absolute(make_site):
+    root = _site(make_site)
+    post = BASE + "2025/03/first/"
+    for name in ("atom.xml", "rss.xml", "feed.json"):
+        if name.endswith(".json"):
+            content = json.loads(read(root, name))["items"][1]["content_html"]
+        else:
+            parsed = feedparser.parse((root / "public" / name).read_bytes(), sanitize_html=False)
+            content = parsed.entries[1].content[0].value
+        assert f'href="{BASE}2025/03/second/"' in content, name  # "../second/" from the post
+        assert f'href="{BASE}groups/circle/"' in content
+        assert f'href="{post}#notes"' in content
+        assert f'src="{post}chart.png"' in content
+        assert f'srcset="{post}photo.png 1x, {post}photo-2x.png 2x"' in content
+        assert not re.search(r'(href|src)="(?!https://)', content), content
+        assert "role=" not in content  # the footnotes' ARIA role, which feed validators flag
+        assert "]]&gt; inside" in content
+
+
+def test_ids_stay_when_a_title_is_edited_and_the_site_rebuilt(make_site):
+    root = _site(make_site)
+    before = _entry_ids(root)
+    assert all(before) and len(before[0]) == 2
+    source = root / "content/posts/2025-03-04-first/index.md"
+    source.write_text(FIRST.replace("title: First meeting", "title: Our first meeting"), "utf-8")
+    assert errors(run_build(root)) == []
+    assert "Our first meeting" in read(root, "atom.xml")
+    assert _entry_ids(root) == before
+    assert before[0] == before[1] == before[2]
+
+
+def test_an_explicit_id_is_kept(make_site):
+    root = _site(
+        make_site,
+        **{
+            "content/posts/third.md": "---\ntitle: Third\ndate: 2025-05-01\ntags: [x]\nid: urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427\n---\nBody.\n",
+            "content/posts/fourth.md": "---\ntitle: Fourth\ndate: 2025-05-02\ntags: [x]\nid: old-blog-post-17\n---\nBody.\n",
+        },
+    )
+    atom, _, _ = _entry_ids(root)
+    assert atom[:2] == [
+        "tag:hub.example.org,2025-05-02:old-blog-post-17",
+        "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+    ]
+
+
+def test_feeds_are_byte_identical_across_builds_at_different_times(make_site, tmp_path):
+    root = _site(make_site)
+    first, second = tmp_path / "one", tmp_path / "two"
+    run_build(root, out=first)
+    run_build(root, out=second, now=dt.datetime(2031, 6, 1, tzinfo=dt.UTC))
+    written = [
+        p.relative_to(first)
+        for p in first.rglob("*")
+        if p.suffix in (".xml", ".json", ".ics", ".xsl")
+    ]
+    assert len(written) > 15
+    for relative in written:
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+
+
+def test_hostile_text_stays_well_formed(make_site):
+    quoted = HOSTILE.replace("\x01", "\\x01")  # YAML takes control characters only escaped
+    hostile = f'---\ntitle: "{quoted}"\ndate: 2025-06-01\ntags: ["A & <B>"]\nsummary: "{quoted}"\n---\n\n{HOSTILE}\n\n<p>raw ]]> <!-- c --> &amp; </p>\n'
+    root = _site(make_site, **{"content/posts/hostile.md": hostile})
+    expected = HOSTILE.replace("\x01", "")
+    for name in ("rss.xml", "atom.xml", "tags/a-b/atom.xml"):
+        parsed = feedparser.parse((root / "public" / name).read_bytes())
+        assert not parsed.bozo, (name, parsed.get("bozo_exception"))
+        assert parsed.entries[0].title == expected
+    data = json.loads(read(root, "feed.json"))
+    assert data["items"][0]["title"] == expected
+    assert "\x01" not in read(root, "atom.xml")
+
+
+def test_the_directory_feed_lists_groups_newest_first(make_site):
+    root = _site(make_site)
+    parsed = feedparser.parse((root / "public/groups/atom.xml").read_bytes())
+    assert parsed.feed.title == "New groups — Test Hub"
+    assert [e.title for e in parsed.entries] == ["Newer Group", "The Circle"]  # no 'founded': out
+    assert parsed.entries[0].id == "tag:hub.example.org,2025-02-01:groups/newer"
+    assert parsed.entries[0].link == BASE + "groups/newer/"
+
+
+def test_a_feed_without_entries_is_still_valid_and_dated(make_site):
+    root = _site(make_site)
+    parsed = feedparser.parse((root / "public/groups/newer/atom.xml").read_bytes())
+    assert not parsed.bozo and parsed.entries == []
+    assert parsed.feed.updated == "2025-04-01T00:00:00+00:00"  # the site's newest post
+
+
+def test_every_page_links_the_site_feed_and_its_own(make_site):
+    root = _site(make_site)
+    site_link = '<link rel="alternate" type="application/atom+xml" href="/hub/atom.xml"'
+    for page in ("index.html", "2025/03/first/index.html", "404.html", "groups/index.html"):
+        assert site_link in read(root, page), page
+    for folder in FOLLOWED[1:]:
+        html = read(root, f"{folder}index.html")
+        for name, media_type in zip(
+            FEEDS,
+            ("application/rss+xml", "application/atom+xml", "application/feed+json"),
+            strict=True,
+        ):
+            assert f'rel="alternate" type="{media_type}" href="/hub/{folder}{name}"' in html
+        assert 'class="subscribe"' in html and f'href="/hub/{folder}atom.xml"' in html
+    assert 'class="subscribe"' in read(root, "index.html")
+    assert 'class="subscribe"' not in read(root, "2025/03/first/index.html")
+
+
+def test_xml_feeds_carry_a_stylesheet_that_makes_them_readable(make_site):
+    root = _site(make_site)
+    for name in ("rss.xml", "atom.xml"):
+        lines = read(root, name).splitlines()
+        assert lines[1] == '<?xml-stylesheet type="text/xsl" href="/hub/feed.xsl"?>'
+        transform = etree.XSLT(etree.parse(str(root / "public/feed.xsl")))
+        page = str(transform(etree.parse(str(root / "public" / name))))
+        assert "This is a web feed" in page and "Test Hub" in page
+        assert "First meeting" in page and BASE + name in page
+
+
+def test_feeds_section_of_site_yaml(make_site):
+    options = "feeds:\n  formats: [atom]\n  include: [site, tags]\n  items: 1\n  content: summary\n"
+    root = _site(make_site, **{"site.yaml": SITE_YAML + options})
+    out = root / "public"
+    assert (out / "atom.xml").is_file() and (out / "tags/mentoring/atom.xml").is_file()
+    assert not (out / "rss.xml").exists() and not (out / "feed.json").exists()
+    assert not (out / "authors/ana/atom.xml").exists()
+    assert not (out / "groups/atom.xml").exists()
+    feed = _xml(root, "atom.xml")
+    (entry,) = feed.findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}content") is None and entry.findtext(f"{ATOM}summary")
+    home = read(root, "index.html")
+    assert "application/rss+xml" not in home and 'href="/hub/atom.xml"' in home
+    assert read(root, "authors/ana/index.html").count('rel="alternate"') == 1  # the site's
+
+
+def test_a_raster_icon_is_also_the_rss_image(make_site):
+    root = _site(make_site, **{"site.yaml": SITE_YAML + "feeds: {icon: /logo.png}\n"})
+    channel = _xml(root, "tags/mentoring/rss.xml").find("channel")
+    assert channel is not None
+    assert channel.findtext("image/url") == BASE + "logo.png"
+    assert channel.findtext("image/title") == channel.findtext("title")
+    assert channel.findtext("image/link") == channel.findtext("link") == BASE + "tags/mentoring/"
+    assert _xml(root, "atom.xml").findtext(f"{ATOM}icon") == BASE + "logo.png"
+    assert json.loads(read(root, "feed.json"))["favicon"] == BASE + "logo.png"
+    assert _xml(root, "rss.xml").find("channel/image") is not None
+    default = _site(make_site, **{"site.yaml": SITE_YAML})  # the theme's favicon.svg: not for RSS
+    assert _xml(default, "rss.xml").find("channel/image") is None
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ("feeds: {formats: [atomm]}", "invalid feeds.formats[0] 'atomm'"),
+        ("feeds: {include: [everything]}", "invalid feeds.include[0] 'everything'"),
+        ("feeds: {items: 0}", "invalid feeds.items 0"),
+        ("feeds: {content: all}", "invalid feeds.content 'all'"),
+        ("feeds: {format: [rss]}", "unknown field 'feeds.format'"),
+        ("feeds: {icon: logo.png}", "invalid feeds.icon 'logo.png'"),
+    ],
+)
+def test_feeds_options_are_validated(make_site, options, message):
+    root = make_site({"site.yaml": SITE_YAML + options + "\n"})
+    problems = errors(run_build(root))
+    assert len(problems) == 1 and message in problems[0], problems
+    assert problems[0].startswith("site.yaml:6:")
