@@ -9,6 +9,7 @@ the clock, so two builds of the same input give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ ANCHOR = dt.date(2000, 1, 3)
 # The time zone definitions written cover the meetings from their first date to this one;
 # calendar programs know the IANA zones by name and go on from there.
 ZONES_UNTIL = dt.date(2038, 1, 1)
+ZONES_FROM = 2000
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,15 @@ def meeting_event(group: Group, config: SiteConfig) -> icalendar.Event | None:
     return event
 
 
+@functools.lru_cache(maxsize=256)
+def _zone(name: str, since: int) -> icalendar.Timezone:
+    """A VTIMEZONE from ``since``'s first day to ZONES_UNTIL; slow to make, so made once."""
+    first = dt.date(since, 1, 1)
+    last = max(first + dt.timedelta(days=366), ZONES_UNTIL)
+    zone = zoneinfo.ZoneInfo(name)
+    return icalendar.Timezone.from_tzinfo(zone, tzid=name, first_date=first, last_date=last)
+
+
 def meetings_calendar(path: str, context: Mapping[str, Any], site: Site) -> bytes:
     agenda: Agenda = context["calendar"]
     config = site.config
@@ -120,15 +131,10 @@ def meetings_calendar(path: str, context: Mapping[str, Any], site: Site) -> byte
             calendar.add_component(event)
             starts.append(event.start.date() if isinstance(event.start, dt.datetime) else ANCHOR)
     first = min(starts, default=ZONES_UNTIL - dt.timedelta(days=366))
-    last = max(first + dt.timedelta(days=366), ZONES_UNTIL)
     # Sorted, so the file does not depend on set order; with no meetings, a calendar still needs
     # one component: the zone they would be in.
     names = sorted(calendar.get_missing_tzids()) if starts else [agenda.zone]
-    zones = [
-        icalendar.Timezone.from_tzinfo(
-            zoneinfo.ZoneInfo(name), tzid=name, first_date=first, last_date=last
-        )
-        for name in names
-    ]
+    # One window for nearly every calendar, so each zone's VTIMEZONE is made once per build.
+    zones = [_zone(name, min(first.year, ZONES_FROM)) for name in names]
     calendar.subcomponents[:0] = zones  # before the events that name them
     return bytes(calendar.to_ical())

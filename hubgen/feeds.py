@@ -8,6 +8,7 @@ builds of the same input give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import re
@@ -88,6 +89,7 @@ def site_link(config: SiteConfig, base: str, href: str) -> str:
     return urljoin(base, href)
 
 
+@functools.lru_cache(maxsize=4096)  # a post is in several feeds, each in several formats
 def absolute_html(fragment: str, base: str) -> str:
     """An HTML fragment with every link and image made absolute against ``base``.
 
@@ -213,7 +215,6 @@ def _resolve(path: str, context: Mapping[str, Any], site: Site) -> _Feed:
         [group_entry(g, config, full) for g in channel.groups[:limit]]
         + [post_entry(p, config, full) for p in channel.posts[:limit]]
     )
-    newest_post = max((p.updated or p.date for p in site.posts), default=EPOCH)
     home = absolute(config, url(config, "/"))
     return _Feed(
         title=clean(channel.title),
@@ -223,7 +224,7 @@ def _resolve(path: str, context: Mapping[str, Any], site: Site) -> _Feed:
         home_url=home,
         icon_url=site_link(config, home, channel.icon) if channel.icon else None,
         # An empty feed still needs a date that does not move: the site's newest post.
-        updated=max((e.updated for e in entries), default=newest_post),
+        updated=max((e.updated for e in entries), default=None) or site.newest or EPOCH,
         entries=entries,
     )
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from hubgen.config import SiteConfig
@@ -35,6 +36,11 @@ class Site:
     posts_by_author: Mapping[str, tuple[Post, ...]]
     posts_by_group: Mapping[str, tuple[Post, ...]]
     resources: tuple[tuple[Path, str], ...]  # bundle files and the site path each is copied to
+
+    @cached_property
+    def newest(self) -> dt.datetime | None:
+        """When the site last changed: its newest post's date or update."""
+        return max((p.updated or p.date for p in self.posts), default=None)
 
 
 def _published(doc: Document, drafts: bool, future: bool, now: dt.datetime) -> bool:
