@@ -10,7 +10,8 @@ from pathlib import Path
 
 from hubgen.config import load_config
 from hubgen.content import read_content
-from hubgen.errors import Problem, Problems
+from hubgen.errors import Problem, Problems, display_path
+from hubgen.files import static_files
 from hubgen.output import Staging, check_output
 from hubgen.outputs import find_icon
 from hubgen.plan import plan
@@ -91,39 +92,28 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     jobs = plan(site, problems, icon)
     renderer = Renderer(environment(options.root, theme, config), options.root, theme)
 
+    static = static_files(
+        [*((d, d.parent) for d in theme.static_dirs), (options.root / "static", options.root)],
+        options.root,
+        problems,
+    )
+    static |= {path.lstrip("/"): file for file, path in site.resources}
     staging = Staging(options.output) if options.write else None
-    pages = files = 0
+    rendered: set[str] = set()
     try:
         for done, (relative, data) in enumerate(
             render_all(jobs, renderer, site, problems), start=1
         ):
-            pages += relative.endswith(".html")
-            files += 1
+            rendered.add(relative)
             if staging is not None:
                 staging.write(relative, data)
             if progress is not None:
                 progress(done, len(jobs) + 2)
-        static: dict[str, Path] = {}
-        for folder in (*theme.static_dirs, options.root / "static"):
-            if folder.is_dir():
-                for file in sorted(folder.rglob("*")):
-                    if file.is_file() and not file.name.startswith("."):
-                        static[file.relative_to(folder).as_posix()] = file
-        for file, site_path in site.resources:
-            static[site_path.lstrip("/")] = file
         for relative, file in sorted(static.items()):
-            if staging is not None and staging.exists(relative):
-                problems.error(
-                    str(file.relative_to(options.root))
-                    if file.is_relative_to(options.root)
-                    else str(file),
-                    0,
-                    0,
-                    f"this file would replace the page /{relative}",
-                )
-                continue
-            files += 1
-            if staging is not None:
+            if relative in rendered:
+                shown = display_path(file, options.root)
+                problems.error(shown, 0, 0, f"this file would replace the page /{relative}")
+            elif staging is not None:
                 staging.copy(file, relative)
         publish = staging is not None and (
             not _failed(problems, options.strict) or options.keep_going
@@ -133,4 +123,5 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     finally:
         if staging is not None:
             staging.discard()
-    return result(pages=pages, files=files, published=publish)
+    pages = sum(r.endswith(".html") for r in rendered)
+    return result(pages=pages, files=len(rendered | static.keys()), published=publish)

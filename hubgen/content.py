@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import zoneinfo
-from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +13,7 @@ from pydantic import BeforeValidator
 
 from hubgen.config import SiteConfig
 from hubgen.errors import Problem, Problems, did_you_mean, display_path
+from hubgen.files import walk
 from hubgen.frontmatter import SourceText, split
 from hubgen.groupspec import GroupSpec, Url
 from hubgen.schema import CONFIG, Text, When, validate
@@ -113,38 +112,6 @@ def slugify(text: str) -> str:
     """A URL-safe slug: lower case, words joined by '-'. Unicode letters are kept."""
     slug = re.sub(r"[^\w]+", "-", text.lower().replace("_", "-")).strip("-")
     return slug or "item"
-
-
-def _walk(folder: Path, root: Path, problems: Problems) -> Iterator[Path]:
-    """Files below ``folder`` in a stable order, refusing links that lead outside the site."""
-    if not folder.is_dir():
-        return
-    real_root = root.resolve()
-    visited: set[Path] = set()
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
-        here = Path(dirpath)
-        real = here.resolve()
-        if not real.is_relative_to(real_root):
-            problems.error(display_path(here, root), 0, 0, "a link here points outside the site")
-            dirnames[:] = []
-            continue
-        if real in visited:  # a link back to a folder already read: a loop
-            dirnames[:] = []
-            continue
-        visited.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(
-                (".", "_")
-            ):  # hidden files, and Hugo/Jekyll's _index.md and the like
-                continue
-            path = here / name
-            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-                problems.error(
-                    display_path(path, root), 0, 0, "a link here points outside the site"
-                )
-                continue
-            yield path
 
 
 def _aware(value: dt.date | dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -288,7 +255,7 @@ def _read_documents(
         if kind == "post"
         else set()
     )
-    for file in _walk(folder, root, problems):
+    for file in walk(folder, root, problems):
         if file.suffix.lower() not in POST_SUFFIXES:
             continue
         if any(file.parent == b or b in file.parents for b in bundles) and file.stem != "index":
@@ -306,7 +273,7 @@ def _read_documents(
 
 def _read_groups(folder: Path, root: Path, problems: Problems) -> list[GroupSource]:
     groups = []
-    for file in _walk(folder, root, problems):
+    for file in walk(folder, root, problems):
         if file.suffix.lower() not in (".yaml", ".yml"):
             continue
         source = display_path(file, root)

@@ -113,3 +113,20 @@ def test_links_outside_the_site_are_refused_and_loops_end(make_site, tmp_path):
     assert not any(
         "private" in p.read_text(encoding="utf-8") for p in (root / "public").rglob("*.html")
     )
+
+
+def test_static_links_outside_the_site_are_refused(make_site, tmp_path):
+    (tmp_path / "private.txt").write_text("secret", encoding="utf-8")
+    root = make_site(
+        {
+            "content/posts/ok.md": POST.format(title="Ok", date="2024-01-02", body="Fine."),
+            "static/_headers": "/*\n  X-Frame-Options: DENY\n",
+        }
+    )
+    (root / "static/leak.txt").symlink_to(tmp_path / "private.txt")
+    result = run_build(root, keep_going=True)
+    assert [p.format() for p in result.problems if p.severity == "error"] == [
+        "static/leak.txt: error: a link here points outside the site"
+    ]
+    assert not (root / "public/leak.txt").exists()
+    assert (root / "public/_headers").is_file()
