@@ -99,16 +99,9 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     )
     static |= {path.lstrip("/"): file for file, path in site.resources}
     staging = Staging(options.output) if options.write else None
-    rendered: set[str] = set()
     try:
-        for done, (relative, data) in enumerate(
-            render_all(jobs, renderer, site, problems), start=1
-        ):
-            rendered.add(relative)
-            if staging is not None:
-                staging.write(relative, data)
-            if progress is not None:
-                progress(done, len(jobs) + 2)
+        write = staging.write if staging is not None else None
+        rendered = set(render_all(jobs, renderer, site, problems, write, progress))
         for relative, file in sorted(static.items()):
             if relative in rendered:
                 shown = display_path(file, options.root)

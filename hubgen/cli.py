@@ -52,7 +52,7 @@ def report(problems: Sequence[Problem], root: Path, stream: TextIO) -> None:
 
 
 def _progress(done: int, total: int) -> None:
-    if total >= 300 and (done % 100 == 0 or done == total):
+    if total >= 300:
         print(
             f"\rRendering {done}/{total}",
             end="" if done < total else "\n",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 import jinja2
 
-from hubgen.errors import Problems, display_path
+from hubgen.errors import Problem, Problems, display_path
 from hubgen.outputs import FORMATS, RenderJob
+from hubgen.parallel import parallel_map
 from hubgen.routes import absolute, output_file, url
 from hubgen.site import Site
 from hubgen.theme import Theme, search_path
@@ -129,24 +130,44 @@ class Renderer:
 
 
 def render_all(
-    jobs: Sequence[RenderJob], renderer: Renderer, site: Site, problems: Problems
-) -> Iterator[tuple[str, bytes]]:
-    """Rendered files (path relative to the output folder, bytes), then the sitemap and robots.txt."""
-    entries = []
-    for job in jobs:
+    jobs: Sequence[RenderJob],
+    renderer: Renderer,
+    site: Site,
+    problems: Problems,
+    write: Callable[[str, bytes], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
+    """Render every job, then the sitemap and robots.txt; ``write`` receives each file's bytes.
+
+    Returns the files rendered (paths relative to the output folder), in job order. The jobs are
+    spread over worker processes, which write their files themselves.
+    """
+
+    def render_one(job: RenderJob) -> tuple[str | None, list[Problem]]:
+        found = Problems()
         target = output_file(job.path)
         if target is None:
-            problems.error(
-                job.source, 1, 1, f"the URL {job.path} would be written outside the output folder"
-            )
-            continue
-        data = renderer.render(job, site, problems)
+            message = f"the URL {job.path} would be written outside the output folder"
+            found.error(job.source, 1, 1, message)
+            return None, found.items
+        data = renderer.render(job, site, found)
         if data is None:
+            return None, found.items
+        if write is not None:
+            write(target.as_posix(), data)
+        return target.as_posix(), found.items
+
+    results = parallel_map(render_one, jobs, progress=progress)
+    written: list[str] = []
+    entries = []
+    for job, (relative, job_problems) in zip(jobs, results, strict=True):
+        problems.extend(job_problems)
+        if relative is None:
             continue
+        written.append(relative)
         if job.in_sitemap:
             lastmod = job.lastmod.date().isoformat() if job.lastmod else None
             entries.append(SitemapEntry(absolute(site.config, url(site.config, job.path)), lastmod))
-        yield target.as_posix(), data
     for path, name, context in (
         ("/sitemap.xml", "sitemap.xml", {"entries": entries}),
         ("/robots.txt", "robots.txt", {}),
@@ -154,4 +175,7 @@ def render_all(
         job = RenderJob(path, name, "data", "the " + name, name, context=context, in_sitemap=False)
         data = renderer.render(job, site, problems)
         if data is not None:
-            yield path.lstrip("/"), data
+            if write is not None:
+                write(path.lstrip("/"), data)
+            written.append(path.lstrip("/"))
+    return written

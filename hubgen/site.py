@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -12,10 +12,11 @@ from pathlib import Path
 from hubgen.config import SiteConfig
 from hubgen.content import Content, Document, slugify
 from hubgen.directory import assemble_directory, by_name, facets
-from hubgen.errors import Problems, did_you_mean
+from hubgen.errors import Problem, Problems, did_you_mean
 from hubgen.links import check_anchors, source_links
 from hubgen.markdown import MarkdownRenderer, render_html_body
 from hubgen.models import Author, Facet, Group, Page, Post, Rendered
+from hubgen.parallel import parallel_map
 from hubgen.routes import expand, url
 
 
@@ -49,26 +50,36 @@ def _published(doc: Document, drafts: bool, future: bool, now: dt.datetime) -> b
     return future or doc.date is None or doc.date <= now
 
 
-def _render(
-    doc: Document,
-    renderer: MarkdownRenderer,
+def _render_all(
+    docs: Sequence[Document],
     doc_urls: Mapping[Path, str],
     unpublished: set[Path],
     config: SiteConfig,
     problems: Problems,
-) -> Rendered | None:
-    """A document's body as HTML, its links resolved; None when a link is broken."""
-    if doc.is_html:
-        return render_html_body(doc.body)
-    rendered, link_problems = renderer.render(
-        doc.body,
-        source=doc.source,
-        body_line=doc.body_line,
-        resolve=source_links(doc.file.parent, doc_urls, unpublished, config.base_path),
-        toc_min=config.toc_min_headings,
-    )
-    problems.extend(link_problems)
-    return None if link_problems else rendered
+) -> dict[str, Rendered]:
+    """Each document's body as HTML with its links resolved, by source; broken ones left out.
+
+    The bodies are independent of each other, so they are rendered over all cores.
+    """
+    renderer = MarkdownRenderer(raw_html=config.markdown.raw_html_posts)
+
+    def render(doc: Document) -> tuple[Rendered, list[Problem]]:
+        if doc.is_html:
+            return render_html_body(doc.body), []
+        return renderer.render(
+            doc.body,
+            source=doc.source,
+            body_line=doc.body_line,
+            resolve=source_links(doc.file.parent, doc_urls, unpublished, config.base_path),
+            toc_min=config.toc_min_headings,
+        )
+
+    bodies = {}
+    for doc, (rendered, link_problems) in zip(docs, parallel_map(render, docs), strict=True):
+        problems.extend(link_problems)
+        if not link_problems:
+            bodies[doc.source] = rendered
+    return bodies
 
 
 def _authors(content: Content, config: SiteConfig, docs: Iterable[Document]) -> dict[str, Author]:
@@ -121,7 +132,7 @@ def assemble(
     authors = _authors(content, config, posts_docs)
     tags = facets((t for d in posts_docs for t in d.meta.tags), config.permalinks.tag, config)
 
-    renderer = MarkdownRenderer(raw_html=config.markdown.raw_html_posts)
+    bodies = _render_all([*posts_docs, *page_docs], doc_urls, unpublished, config, problems)
     posts: list[Post] = []
     resources: list[tuple[Path, str]] = []
     anchored: list[tuple[str, str, Rendered]] = []
@@ -134,7 +145,7 @@ def assemble(
                     doc.source, line, column, f"unknown group '{slug}'", _hint(slug, group_sources)
                 )
                 ok = False
-        rendered = _render(doc, renderer, doc_urls, unpublished, config, problems)
+        rendered = bodies.get(doc.source)
         if rendered is None or not ok or doc.date is None:  # reading gives every post a date
             continue
         post_url = doc_urls[doc.file.resolve()]
@@ -180,7 +191,7 @@ def assemble(
 
     pages = []
     for doc in page_docs:
-        rendered = _render(doc, renderer, doc_urls, unpublished, config, problems)
+        rendered = bodies.get(doc.source)
         if rendered is None:
             continue
         anchored.append((doc.source, doc_urls[doc.file.resolve()], rendered))

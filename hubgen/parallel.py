@@ -1,0 +1,67 @@
+"""Spread CPU-bound steps over the machine's cores.
+
+Workers are forked after the build has read everything, so they inherit the site, the Jinja
+environment and the Markdown renderer instead of receiving them pickled; only the small results
+travel back. Work is shipped in a few large chunks, not item by item.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# The task of the current parallel_map, set just before the workers are forked.
+_task: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def workers() -> int:
+    """Worker processes to use: HUBGEN_WORKERS if set, else the cores this process may run on."""
+    chosen = os.environ.get("HUBGEN_WORKERS", "")
+    if chosen.isdigit() and int(chosen) > 0:
+        return int(chosen)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _run(bounds: tuple[int, int]) -> list[Any]:
+    if _task is None:  # only ever called in a worker forked by parallel_map
+        raise RuntimeError("no parallel task")
+    function, items = _task
+    return [function(items[index]) for index in range(*bounds)]
+
+
+def parallel_map(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    min_items: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[R]:
+    """``[function(item) for item in items]``, in order, over forked workers when it pays."""
+    global _task
+    count = workers()
+    if count < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
+        results = []
+        for done, item in enumerate(items, start=1):
+            results.append(function(item))
+            if progress is not None and (done % 100 == 0 or done == len(items)):
+                progress(done, len(items))
+        return results
+    pieces = count * 4  # a few chunks each, so one slow chunk does not hold up the others
+    size = -(-len(items) // pieces)
+    bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    _task = (function, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            results = []
+            for chunk in pool.imap(_run, bounds):
+                results.extend(chunk)
+                if progress is not None:
+                    progress(len(results), len(items))
+            return results
+    finally:
+        _task = None
