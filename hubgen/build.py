@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hubgen import inputs
+from hubgen.cache import FOLDER, BuildCache
 from hubgen.config import load_config
 from hubgen.content import read_content
 from hubgen.errors import Problem, Problems, display_path
 from hubgen.files import static_files
+from hubgen.fingerprint import code
 from hubgen.output import Staging, check_output
 from hubgen.outputs import find_icon
 from hubgen.plan import plan
@@ -46,6 +50,7 @@ class BuildResult:
     files: int = 0
     seconds: float = 0.0
     published: bool = False
+    rendered: tuple[str, ...] = ()  # files rendered; the others came unchanged from the last build
 
     @property
     def failed(self) -> bool:
@@ -56,16 +61,34 @@ def _failed(problems: Problems, strict: bool) -> bool:
     return bool(problems.errors) or (strict and bool(problems.warnings))
 
 
+def _settings(options: BuildOptions) -> str:
+    """Everything but the files that decides what a build writes."""
+    chosen = (options.drafts, options.future, options.base_url, options.keep_going, options.strict)
+    return json.dumps([code(), str(options.output.resolve()), *chosen])
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     started = time.perf_counter()
     problems = Problems()
 
-    def result(pages: int = 0, files: int = 0, published: bool = False) -> BuildResult:
+    def result(
+        pages: int = 0, files: int = 0, published: bool = False, rendered: tuple[str, ...] = ()
+    ) -> BuildResult:
         items = problems.items
         if options.strict:
             items = [Problem(p.path, p.line, p.column, p.message, p.hint, "error") for p in items]
         seconds = time.perf_counter() - started
-        return BuildResult(tuple(sorted(set(items))), pages, files, seconds, published)
+        return BuildResult(tuple(sorted(set(items))), pages, files, seconds, published, rendered)
+
+    root = options.root.resolve()
+    cache_folder = root / FOLDER
+    state = inputs.take(
+        [root], _settings(options), skip=[options.output.resolve(), cache_folder, root / ".git"]
+    )
+    if options.write:
+        done = inputs.unchanged(cache_folder, state, options.output, options.now)
+        if done is not None:  # the same input as the published site was built from
+            return result(done.pages, done.files, published=True)
 
     overrides: dict[str, object] | None = (
         {"base_url": options.base_url} if options.base_url else None
@@ -84,9 +107,16 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     if theme is None or problems.errors:
         return result()
 
+    cache = BuildCache.load(options.root, code())
     content = read_content(options.root, config, problems)
     site = assemble(
-        content, config, problems, drafts=options.drafts, future=options.future, now=options.now
+        content,
+        config,
+        problems,
+        drafts=options.drafts,
+        future=options.future,
+        now=options.now,
+        cache=cache,
     )
     icon = config.feeds.icon or find_icon((*theme.static_dirs, options.root / "static"))
     jobs = plan(site, problems, icon)
@@ -100,8 +130,16 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     static |= {path.lstrip("/"): file for file, path in site.resources}
     staging = Staging(options.output) if options.write else None
     try:
-        write = staging.write if staging is not None else None
-        rendered = set(render_all(jobs, renderer, site, problems, write, progress))
+        rendering = render_all(
+            jobs,
+            renderer,
+            site,
+            problems,
+            staging,
+            progress,
+            lambda relative, key: cache.published(options.output, relative, key),
+        )
+        rendered = set(rendering.files)
         for relative, file in sorted(static.items()):
             if relative in rendered:
                 shown = display_path(file, options.root)
@@ -113,8 +151,17 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         )
         if publish and staging is not None:
             staging.publish()
+            cache.save(options.output, {k: v for k, v in rendering.files.items() if v is not None})
+        else:  # the published site is as it was: keep what the cache says of it
+            cache.save(None, {})
     finally:
         if staging is not None:
             staging.discard()
     pages = sum(r.endswith(".html") for r in rendered)
-    return result(pages=pages, files=len(rendered | static.keys()), published=publish)
+    files = len(rendered | static.keys())
+    if options.write:
+        coming = (d.date for d in content.posts if d.date is not None and d.date > options.now)
+        clean = publish and not problems.items
+        done = inputs.Done(pages, files) if clean else None
+        inputs.save(cache_folder, state, options.output, min(coming, default=None), done)
+    return result(pages, files, publish, tuple(sorted(rendering.rendered)))

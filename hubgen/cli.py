@@ -1,4 +1,4 @@
-"""The command line: init, build, check, new. Turns problems into a report and an exit code."""
+"""The command line: init, build, check, serve, new. Turns problems into a report and an exit code."""
 
 from __future__ import annotations
 
@@ -83,7 +83,8 @@ def _finish(result: BuildResult, root: Path, verb: str, out: Path | None) -> int
         where = out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out
         note = " (leaving out the sources with errors)" if failed else ""
         print(
-            f"Built {result.pages} pages, {result.files} files in {result.seconds:.2f} s into {where}/{note}"
+            f"Built {result.pages} pages, {result.files} files ({len(result.rendered)} rendered, "
+            f"the rest unchanged) in {result.seconds:.2f} s into {where}/{note}"
         )
     elif verb == "check" and not failed:
         print(f"Checked {result.pages} pages in {result.seconds:.2f} s: no problems")
@@ -110,6 +111,15 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     options = _options(args, write=False)
     return _finish(build(options), options.root, "check", None)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from hubgen.serve import serve  # here, not above: serve reuses this module's report
+
+    options = BuildOptions(
+        root=Path(args.source).resolve(), drafts=args.drafts, future=args.future, strict=args.strict
+    )
+    return serve(options, args.host, args.port, open_browser=args.open)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -162,6 +172,17 @@ def parser() -> argparse.ArgumentParser:
     command = commands.add_parser("check", help="validate everything, write nothing")
     site_options(command)
     command.set_defaults(run=cmd_check)
+
+    command = commands.add_parser(
+        "serve", help="build, serve on localhost, rebuild and reload the browser on every change"
+    )
+    site_options(command)
+    command.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    command.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any)")
+    command.add_argument("--open", action="store_true", help="open the site in a web browser")
+    command.set_defaults(run=cmd_serve)
 
     command = commands.add_parser("init", help="create a new hub with sample content")
     command.add_argument("directory", nargs="?", default=".", help="where (default: here)")

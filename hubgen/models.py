@@ -75,6 +75,7 @@ class Post:
     authors: tuple[Author, ...]
     groups: tuple[GroupRef, ...]
     draft: bool = False
+    future: bool = False  # dated after the build's 'now': only in a build with --future
     image: str | None = None
     id: str | None = None  # front matter 'id': the permanent id of its feed entries
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)

@@ -108,8 +108,19 @@ class Staging:
             self._made.add(parent)
         return target
 
-    def write(self, relative: str, data: bytes) -> None:
-        self._target(relative).write_bytes(data)
+    def write(self, relative: str, data: bytes) -> os.stat_result:
+        target = self._target(relative)
+        target.write_bytes(data)
+        return target.stat()
+
+    def link(self, source: Path, relative: str) -> os.stat_result:
+        """``source``, a file of the published site, in the new one too (never changed in place)."""
+        target = self._target(relative)
+        try:
+            os.link(source, target)
+        except OSError:  # a file system without hard links
+            shutil.copy2(source, target)
+        return target.stat()
 
     def copy(self, source: Path, relative: str) -> None:
         shutil.copyfile(source, self._target(relative))

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 import jinja2
+from jinja2 import meta
 
+from hubgen.cache import Page
 from hubgen.errors import Problem, Problems, display_path
+from hubgen.fingerprint import Fingerprints, Unknown, code
+from hubgen.output import Staging
 from hubgen.outputs import FORMATS, RenderJob
 from hubgen.parallel import parallel_map
 from hubgen.routes import absolute, output_file, url
@@ -44,6 +48,49 @@ class Renderer:
         self.root = root
         self.theme = theme
         self._templates: dict[str, jinja2.Template | None] = {}
+        self._sources: dict[str, bytes] = {}
+        self._prints = Fingerprints()
+
+    def _source(self, name: str) -> bytes:
+        """A digest of template ``name`` and of every template it extends, includes or imports."""
+        if name in self._sources:
+            return self._sources[name]
+        loader = self.env.loader
+        seen: dict[str, str] = {}
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in seen or loader is None:
+                continue
+            try:
+                seen[current], _, _ = loader.get_source(self.env, current)
+                references = list(meta.find_referenced_templates(self.env.parse(seen[current])))
+            except jinja2.TemplateNotFound:
+                seen[current] = "\0missing"
+                continue
+            except jinja2.TemplateSyntaxError:
+                continue
+            if None in references:  # a template name computed at run time: any of them
+                references = list(self.env.list_templates())
+            todo += [r for r in references if r is not None]
+        self._sources[name] = self._prints.of(sorted(seen.items()))
+        return self._sources[name]
+
+    def fingerprint(self, job: RenderJob, site: Site) -> str | None:
+        """What the job's bytes are made of; None when some of it cannot be fingerprinted."""
+        produced = FORMATS[job.format].produce is not None
+        try:
+            return self._prints.combine(
+                (
+                    code(),
+                    site.config,
+                    job,
+                    site.newest if produced else None,  # feeds date themselves by the site
+                    b"" if produced else self._source(job.template),
+                )
+            )
+        except Unknown:
+            return None
 
     def _where(self, filename: str | None) -> str:
         return display_path(Path(filename), self.root) if filename else "templates"
@@ -129,43 +176,73 @@ class Renderer:
         return None
 
 
+@dataclass(frozen=True)
+class Rendering:
+    """What render_all wrote: every file, with what the cache records of it, and which it rendered."""
+
+    files: Mapping[str, Page | None]  # path relative to the output folder -> its cache record
+    rendered: tuple[str, ...]  # the files rendered this time; the others came from the last build
+
+
 def render_all(
     jobs: Sequence[RenderJob],
     renderer: Renderer,
     site: Site,
     problems: Problems,
-    write: Callable[[str, bytes], None] | None = None,
+    staging: Staging | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[str]:
-    """Render every job, then the sitemap and robots.txt; ``write`` receives each file's bytes.
+    previous: Callable[[str, str], Path | None] | None = None,
+) -> Rendering:
+    """Render every job, then the sitemap and robots.txt, into ``staging``.
 
-    Returns the files rendered (paths relative to the output folder), in job order. The jobs are
-    spread over worker processes, which write their files themselves.
+    ``previous(file, fingerprint)`` finds the published file an earlier build rendered for the
+    same fingerprint: it is linked into the new site instead of being rendered again. The other
+    jobs are spread over worker processes, which write their files themselves.
     """
-
-    def render_one(job: RenderJob) -> tuple[str | None, list[Problem]]:
-        found = Problems()
+    files: dict[str, Page | None] = {}
+    targets: list[str | None] = []
+    prints: list[str | None] = []
+    todo: list[int] = []
+    for index, job in enumerate(jobs):
         target = output_file(job.path)
-        if target is None:
+        relative = target.as_posix() if target is not None else None
+        key = renderer.fingerprint(job, site) if staging is not None else None
+        targets.append(relative)
+        prints.append(key)
+        old = previous(relative, key) if previous and relative and key else None
+        if old is not None and staging is not None and relative is not None and key is not None:
+            status = staging.link(old, relative)
+            files[relative] = Page(key, status.st_size, status.st_mtime_ns)
+        else:
+            todo.append(index)
+
+    def render_one(index: int) -> tuple[Page | None, list[Problem]]:
+        job, relative = jobs[index], targets[index]
+        found = Problems()
+        if relative is None:
             message = f"the URL {job.path} would be written outside the output folder"
             found.error(job.source, 1, 1, message)
             return None, found.items
         data = renderer.render(job, site, found)
         if data is None:
             return None, found.items
-        if write is not None:
-            write(target.as_posix(), data)
-        return target.as_posix(), found.items
+        if staging is None:
+            return Page("", len(data), 0), found.items
+        status = staging.write(relative, data)
+        return Page(prints[index] or "", status.st_size, status.st_mtime_ns), found.items
 
-    results = parallel_map(render_one, jobs, progress=progress)
-    written: list[str] = []
-    entries = []
-    for job, (relative, job_problems) in zip(jobs, results, strict=True):
+    rendered = []
+    for index, (page, job_problems) in zip(
+        todo, parallel_map(render_one, todo, progress=progress), strict=True
+    ):
         problems.extend(job_problems)
-        if relative is None:
-            continue
-        written.append(relative)
-        if job.in_sitemap:
+        relative = targets[index]
+        if page is not None and relative is not None:
+            files[relative] = page if page.fingerprint else None
+            rendered.append(relative)
+    entries = []
+    for job, relative in zip(jobs, targets, strict=True):
+        if job.in_sitemap and relative in files:
             lastmod = job.lastmod.date().isoformat() if job.lastmod else None
             entries.append(SitemapEntry(absolute(site.config, url(site.config, job.path)), lastmod))
     for path, name, context in (
@@ -175,7 +252,8 @@ def render_all(
         job = RenderJob(path, name, "data", "the " + name, name, context=context, in_sitemap=False)
         data = renderer.render(job, site, problems)
         if data is not None:
-            if write is not None:
-                write(path.lstrip("/"), data)
-            written.append(path.lstrip("/"))
-    return written
+            if staging is not None:
+                staging.write(path.lstrip("/"), data)
+            files[path.lstrip("/")] = None
+            rendered.append(path.lstrip("/"))
+    return Rendering(files, tuple(rendered))

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from hubgen import fingerprint
+from hubgen.cache import BuildCache, LinkCall, body_key
 from hubgen.config import SiteConfig
 from hubgen.content import Content, Document, slugify
 from hubgen.directory import assemble_directory, by_name, facets
 from hubgen.errors import Problem, Problems, did_you_mean
 from hubgen.links import check_anchors, source_links
-from hubgen.markdown import MarkdownRenderer, render_html_body
+from hubgen.markdown import LinkResolver, MarkdownRenderer, render_html_body
 from hubgen.models import Author, Facet, Group, Page, Post, Rendered
 from hubgen.parallel import parallel_map
 from hubgen.routes import expand, url
@@ -56,29 +58,61 @@ def _render_all(
     unpublished: set[Path],
     config: SiteConfig,
     problems: Problems,
+    cache: BuildCache | None,
 ) -> dict[str, Rendered]:
     """Each document's body as HTML with its links resolved, by source; broken ones left out.
 
-    The bodies are independent of each other, so they are rendered over all cores.
+    Bodies the cache has are taken from it; the others are independent of each other, so they
+    are rendered over all cores.
     """
-    renderer = MarkdownRenderer(raw_html=config.markdown.raw_html_posts)
+    raw_html = config.markdown.raw_html_posts
+    renderer = MarkdownRenderer(raw_html=raw_html)
 
-    def render(doc: Document) -> tuple[Rendered, list[Problem]]:
+    def resolver(doc: Document) -> LinkResolver:
+        return source_links(doc.file.parent, doc_urls, unpublished, config.base_path)
+
+    def key(doc: Document) -> str:
+        options = f"{fingerprint.code()} {raw_html} {config.toc_min_headings} {doc.body_line}"
+        return body_key(options, doc.source, doc.body)
+
+    bodies: dict[str, Rendered] = {}
+    missing = []
+    for doc in docs:
         if doc.is_html:
-            return render_html_body(doc.body), []
-        return renderer.render(
+            bodies[doc.source] = render_html_body(doc.body)
+            continue
+        cached = cache.body(key(doc), resolver(doc)) if cache is not None else None
+        if cached is None:
+            missing.append(doc)
+        else:
+            bodies[doc.source] = cached
+
+    def render(doc: Document) -> tuple[Rendered, list[Problem], list[LinkCall]]:
+        calls: list[LinkCall] = []
+        resolve = resolver(doc)
+
+        def recording(href: str) -> str | None:
+            target = resolve(href)
+            calls.append((href, target))
+            return target
+
+        rendered, link_problems = renderer.render(
             doc.body,
             source=doc.source,
             body_line=doc.body_line,
-            resolve=source_links(doc.file.parent, doc_urls, unpublished, config.base_path),
+            resolve=recording,
             toc_min=config.toc_min_headings,
         )
+        return rendered, link_problems, calls
 
-    bodies = {}
-    for doc, (rendered, link_problems) in zip(docs, parallel_map(render, docs), strict=True):
+    for doc, (rendered, link_problems, calls) in zip(
+        missing, parallel_map(render, missing), strict=True
+    ):
         problems.extend(link_problems)
         if not link_problems:
             bodies[doc.source] = rendered
+            if cache is not None:
+                cache.keep_body(key(doc), calls, rendered)
     return bodies
 
 
@@ -115,6 +149,7 @@ def assemble(
     drafts: bool = False,
     future: bool = False,
     now: dt.datetime,
+    cache: BuildCache | None = None,
 ) -> Site:
     """Link the read content into a site. Problems are collected; broken items are left out."""
     posts_docs = [d for d in content.posts if _published(d, drafts, future, now)]
@@ -132,7 +167,7 @@ def assemble(
     authors = _authors(content, config, posts_docs)
     tags = facets((t for d in posts_docs for t in d.meta.tags), config.permalinks.tag, config)
 
-    bodies = _render_all([*posts_docs, *page_docs], doc_urls, unpublished, config, problems)
+    bodies = _render_all([*posts_docs, *page_docs], doc_urls, unpublished, config, problems, cache)
     posts: list[Post] = []
     resources: list[tuple[Path, str]] = []
     anchored: list[tuple[str, str, Rendered]] = []
@@ -177,6 +212,7 @@ def assemble(
                 ),
                 groups=tuple(dict.fromkeys(group_refs[s] for s in doc.meta.groups)),
                 draft=doc.meta.draft,
+                future=doc.date > now,
                 image=doc.meta.image,
                 id=doc.meta.id,
                 extra=doc.extra,

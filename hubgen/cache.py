@@ -1,0 +1,160 @@
+"""The build cache, ``.hubgen-cache/`` beside site.yaml: what earlier builds already made.
+
+It holds two things, both keyed by fingerprints of everything they were made from:
+
+- **bodies**: each Markdown body rendered to HTML, keyed by its text, its file, the Markdown
+  options and hubgen's code; with the links it resolved, checked again before it is used, since
+  another post's URL may have changed since;
+- **pages**: for each file of the published site, the fingerprint of the job that rendered it and
+  the size and modification time it was written with, so an unchanged job's file is linked from
+  the published site into the new one instead of being rendered again.
+
+The cache never changes what a build writes: deleting it gives byte-identical output. A cache
+written by other code, truncated, corrupted or for another output folder is ignored as a whole.
+It is replaced atomically after each successful build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from hubgen.models import Rendered, TocEntry
+
+FOLDER = ".hubgen-cache"
+FILE = "build.json"
+FORMAT = 1
+
+# (href as written, what it resolved to: a URL, "" for left alone, None for a missing file)
+LinkCall = tuple[str, str | None]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A published file: the job fingerprint it was rendered for, and its size and mtime then."""
+
+    fingerprint: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class BuildCache:
+    folder: Path
+    code: str  # fingerprint of hubgen and its libraries: any change empties the cache
+    output: str = ""  # the published folder ``pages`` describe
+    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pages: dict[str, Page] = field(default_factory=dict)
+    used_bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path, code: str) -> BuildCache:
+        cache = cls(root / FOLDER, code)
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
+            raw = (cache.folder / FILE).read_bytes()
+            header, _, payload = raw.partition(b"\n")
+            meta = json.loads(header)
+            if (
+                meta["format"] != FORMAT
+                or meta["code"] != code
+                or meta["sha256"] != hashlib.sha256(payload).hexdigest()
+            ):
+                return cache
+            data = json.loads(payload)
+            cache.output = str(data["output"])
+            cache.bodies = {str(k): dict(v) for k, v in data["bodies"].items()}
+            cache.pages = {
+                str(k): Page(str(f), int(s), int(m)) for k, (f, s, m) in data["pages"].items()
+            }
+        return cache
+
+    def save(self, output: Path | None, pages: dict[str, Page]) -> None:
+        """Keep this build's bodies and, when it published ``output``, its pages."""
+        data = {
+            "output": str(output.resolve()) if output is not None else self.output,
+            "bodies": self.used_bodies,
+            "pages": {
+                k: [p.fingerprint, p.size, p.mtime_ns]
+                for k, p in (pages if output is not None else self.pages).items()
+            },
+        }
+        payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        meta = {"format": FORMAT, "code": self.code, "sha256": hashlib.sha256(payload).hexdigest()}
+        with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+            self.folder.mkdir(exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# hubgen's build cache: safe to delete\n*\n", encoding="utf-8")
+            fd, temporary = tempfile.mkstemp(prefix=FILE + ".", dir=self.folder)
+            try:
+                with os.fdopen(fd, "wb") as stream:
+                    stream.write(json.dumps(meta).encode() + b"\n" + payload)
+                Path(temporary).replace(self.folder / FILE)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+
+    # --- bodies ---------------------------------------------------------------------------------
+
+    def body(self, key: str, resolve: Callable[[str], str | None] | None) -> Rendered | None:
+        """The body rendered under ``key``, if every link it resolved still resolves the same."""
+        entry = self.bodies.get(key)
+        if entry is None:
+            return None
+        try:
+            links = [(str(href), target) for href, target in entry["links"]]
+            if resolve is not None and any(resolve(href) != target for href, target in links):
+                return None
+            rendered = Rendered(
+                Markup(entry["html"]),  # noqa: S704  # nosec: hubgen's own rendering, cached
+                str(entry["summary"]),
+                tuple(TocEntry(int(a), str(b), str(c)) for a, b, c in entry["toc"]),
+                int(entry["words"]),
+                tuple((int(line), str(href)) for line, href in entry["fragments"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+        self.used_bodies[key] = entry
+        return rendered
+
+    def keep_body(self, key: str, links: list[LinkCall], rendered: Rendered) -> None:
+        self.used_bodies[key] = {
+            "links": links,
+            "html": str(rendered.html),
+            "summary": rendered.summary,
+            "toc": [[t.level, t.id, t.title] for t in rendered.toc],
+            "words": rendered.word_count,
+            "fragments": [list(f) for f in rendered.fragments],
+        }
+
+    # --- pages ----------------------------------------------------------------------------------
+
+    def published(self, output: Path, relative: str, fingerprint: str) -> Path | None:
+        """The published file rendered for ``fingerprint``, if it is there untouched."""
+        page = self.pages.get(relative)
+        if page is None or page.fingerprint != fingerprint or self.output != str(output.resolve()):
+            return None
+        file = output / relative
+        try:
+            status = file.stat()
+        except OSError:
+            return None
+        if status.st_size != page.size or status.st_mtime_ns != page.mtime_ns:
+            return None
+        return file
+
+
+def body_key(*parts: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()

@@ -1,0 +1,129 @@
+"""Nothing to do: the state of everything a build reads, to skip a build that would change nothing.
+
+Before a build, every file it may read (site.yaml, content/, templates/, static/, the themes) is
+summed up by name, size and modification time, with hubgen's code and the build's options. After
+a successful build that state is saved with the state of the folder it published. When the next build starts
+from the same state, the published output is still in place and no post has come of age since
+(a post dated in the future appears, or loses its banner, when its date passes), it would write
+the same bytes again, so it stops there.
+
+Like git's index, a state taken while files were still being written is not trusted: when a file
+changed within the last two seconds, the state is not saved and the next build does the work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import stat
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+FILE = "inputs.json"
+RACY_NS = 2_000_000_000  # files changed this recently may change again within one mtime tick
+
+
+@dataclass(frozen=True)
+class State:
+    digest: str
+    settled: bool  # no file changed within RACY_NS of taking the state
+
+
+@dataclass(frozen=True)
+class Done:
+    """What the last build published from a state."""
+
+    pages: int
+    files: int
+
+
+def _walk(
+    path: Path,
+    digest: hashlib.blake2b,
+    seen: set[tuple[int, int]],
+    newest: list[int],
+    skip: frozenset[Path],
+) -> None:
+    try:
+        status = path.stat()
+    except OSError:
+        digest.update(b"\0missing")
+        return
+    if stat.S_ISDIR(status.st_mode):
+        if (status.st_dev, status.st_ino) in seen:  # a symlink loop: the build refuses it anyway
+            digest.update(b"\0loop")
+            return
+        seen.add((status.st_dev, status.st_ino))
+        try:
+            names = sorted(os.listdir(path))  # noqa: PTH208  # names, not paths: faster
+        except OSError:
+            digest.update(b"\0unreadable")
+            return
+        for name in names:
+            if path / name not in skip:
+                digest.update(b"\0" + os.fsencode(name) + b"/")
+                _walk(path / name, digest, seen, newest, skip)
+        return
+    digest.update(f"\0{status.st_size} {status.st_mtime_ns} {status.st_ino}".encode())
+    newest[0] = max(newest[0], status.st_mtime_ns)
+
+
+def take(paths: Sequence[Path], settings: str, skip: Sequence[Path] = ()) -> State:
+    """The state of ``paths`` (files or folders, walked through, but ``skip``) under ``settings``."""
+    digest = hashlib.blake2b(settings.encode(), digest_size=16)
+    newest = [0]
+    seen: set[tuple[int, int]] = set()
+    for path in paths:
+        digest.update(b"\0\0" + os.fsencode(path))
+        _walk(path, digest, seen, newest, frozenset(skip))
+    return State(digest.hexdigest(), time.time_ns() - newest[0] > RACY_NS)
+
+
+def unchanged(cache: Path, state: State, output: Path, now: dt.datetime) -> Done | None:
+    """What the last build published, if it was built from this state and is still there."""
+    try:
+        saved = json.loads((cache / FILE).read_text(encoding="utf-8"))
+        until = saved["until"]
+        if (
+            saved["digest"] != state.digest
+            or saved["output"] != str(output.resolve())
+            or saved["mark"] != _mark(output)
+            or (until is not None and now >= dt.datetime.fromisoformat(until))
+        ):
+            return None
+        return Done(int(saved["pages"]), int(saved["files"]))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def save(
+    cache: Path, state: State, output: Path, until: dt.datetime | None, done: Done | None
+) -> None:
+    """Record the state a build published from; ``done`` None forgets it (the build failed)."""
+    file = cache / FILE
+    with contextlib.suppress(OSError):
+        if done is None or not state.settled:
+            file.unlink(missing_ok=True)
+            return
+        record = {
+            "digest": state.digest,
+            "output": str(output.resolve()),
+            "mark": _mark(output),
+            "until": until.isoformat() if until is not None else None,
+            "pages": done.pages,
+            "files": done.files,
+        }
+        cache.mkdir(exist_ok=True)
+        temporary = file.with_name(FILE + ".new")
+        temporary.write_text(json.dumps(record), encoding="utf-8")
+        temporary.replace(file)
+
+
+def _mark(output: Path) -> str:
+    """The published folder as it is: any file changed, added or removed there changes it."""
+    return take([output], "output").digest
