@@ -1,5 +1,5 @@
 # The README's commands. `make test` is what CI runs after installing the test dependencies.
-.PHONY: example test lint bench
+.PHONY: example test lint bench bench-serve
 
 example:
 	python -m hubgen build
@@ -15,3 +15,6 @@ test: lint
 
 bench:
 	python benchmarks/run.py
+
+bench-serve:
+	python benchmarks/serve.py
