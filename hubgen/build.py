@@ -129,6 +129,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     )
     static |= {path.lstrip("/"): file for file, path in site.resources}
     staging = Staging(options.output) if options.write else None
+    output = options.output.resolve()
     try:
         rendering = render_all(
             jobs,
@@ -137,7 +138,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
             problems,
             staging,
             progress,
-            lambda relative, key: cache.published(options.output, relative, key),
+            lambda relative, key: cache.published(output, relative, key),
         )
         rendered = set(rendering.files)
         for relative, file in sorted(static.items()):
@@ -151,7 +152,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         )
         if publish and staging is not None:
             staging.publish()
-            cache.save(options.output, {k: v for k, v in rendering.files.items() if v is not None})
+            cache.save(output, {k: v for k, v in rendering.files.items() if v is not None})
         else:  # the published site is as it was: keep what the cache says of it
             cache.save(None, {})
     finally:

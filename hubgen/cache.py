@@ -31,7 +31,8 @@ from markupsafe import Markup
 from hubgen.models import Rendered, TocEntry
 
 FOLDER = ".hubgen-cache"
-FILE = "build.json"
+BODIES = "bodies.json"
+PAGES = "pages.json"
 FORMAT = 1
 
 # (href as written, what it resolved to: a URL, "" for left alone, None for a missing file)
@@ -55,53 +56,36 @@ class BuildCache:
     bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
     pages: dict[str, Page] = field(default_factory=dict)
     used_bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _kept: bool = False  # a body was rendered, so the bodies file is written again
 
     @classmethod
     def load(cls, root: Path, code: str) -> BuildCache:
         cache = cls(root / FOLDER, code)
-        with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
-            raw = (cache.folder / FILE).read_bytes()
-            header, _, payload = raw.partition(b"\n")
-            meta = json.loads(header)
-            if (
-                meta["format"] != FORMAT
-                or meta["code"] != code
-                or meta["sha256"] != hashlib.sha256(payload).hexdigest()
-            ):
-                return cache
-            data = json.loads(payload)
-            cache.output = str(data["output"])
-            cache.bodies = {str(k): dict(v) for k, v in data["bodies"].items()}
-            cache.pages = {
-                str(k): Page(str(f), int(s), int(m)) for k, (f, s, m) in data["pages"].items()
-            }
+        with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
+            bodies = _read(cache.folder / BODIES, code)
+            if isinstance(bodies, dict):
+                cache.bodies = {str(k): dict(v) for k, v in bodies.items()}
+        with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
+            pages = _read(cache.folder / PAGES, code)
+            if isinstance(pages, dict):
+                cache.output = str(pages["output"])
+                cache.pages = {
+                    str(k): Page(str(f), int(s), int(m)) for k, (f, s, m) in pages["pages"].items()
+                }
         return cache
 
     def save(self, output: Path | None, pages: dict[str, Page]) -> None:
         """Keep this build's bodies and, when it published ``output``, its pages."""
-        data = {
-            "output": str(output.resolve()) if output is not None else self.output,
-            "bodies": self.used_bodies,
-            "pages": {
-                k: [p.fingerprint, p.size, p.mtime_ns]
-                for k, p in (pages if output is not None else self.pages).items()
-            },
-        }
-        payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        meta = {"format": FORMAT, "code": self.code, "sha256": hashlib.sha256(payload).hexdigest()}
         with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
             self.folder.mkdir(exist_ok=True)
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# hubgen's build cache: safe to delete\n*\n", encoding="utf-8")
-            fd, temporary = tempfile.mkstemp(prefix=FILE + ".", dir=self.folder)
-            try:
-                with os.fdopen(fd, "wb") as stream:
-                    stream.write(json.dumps(meta).encode() + b"\n" + payload)
-                Path(temporary).replace(self.folder / FILE)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            if self._kept or self.used_bodies.keys() != self.bodies.keys():
+                _write(self.folder / BODIES, self.code, self.used_bodies)
+            if output is not None:
+                records = {k: [p.fingerprint, p.size, p.mtime_ns] for k, p in pages.items()}
+                _write(self.folder / PAGES, self.code, {"output": str(output), "pages": records})
 
     # --- bodies ---------------------------------------------------------------------------------
 
@@ -115,7 +99,7 @@ class BuildCache:
             if resolve is not None and any(resolve(href) != target for href, target in links):
                 return None
             rendered = Rendered(
-                Markup(entry["html"]),  # noqa: S704  # nosec: hubgen's own rendering, cached
+                Markup(entry["html"]),  # noqa: S704  # nosec
                 str(entry["summary"]),
                 tuple(TocEntry(int(a), str(b), str(c)) for a, b, c in entry["toc"]),
                 int(entry["words"]),
@@ -127,6 +111,7 @@ class BuildCache:
         return rendered
 
     def keep_body(self, key: str, links: list[LinkCall], rendered: Rendered) -> None:
+        self._kept = True
         self.used_bodies[key] = {
             "links": links,
             "html": str(rendered.html),
@@ -139,9 +124,11 @@ class BuildCache:
     # --- pages ----------------------------------------------------------------------------------
 
     def published(self, output: Path, relative: str, fingerprint: str) -> Path | None:
-        """The published file rendered for ``fingerprint``, if it is there untouched."""
+        """The published file rendered for ``fingerprint``, if it is there untouched.
+
+        ``output``: the published folder, resolved."""
         page = self.pages.get(relative)
-        if page is None or page.fingerprint != fingerprint or self.output != str(output.resolve()):
+        if page is None or page.fingerprint != fingerprint or self.output != str(output):
             return None
         file = output / relative
         try:
@@ -151,6 +138,37 @@ class BuildCache:
         if status.st_size != page.size or status.st_mtime_ns != page.mtime_ns:
             return None
         return file
+
+
+def _read(file: Path, code: str) -> object:
+    """A cache file's data; None when it is missing, cut short, damaged or for other code."""
+    try:
+        raw = file.read_bytes()
+    except OSError:
+        return None
+    header, _, payload = raw.partition(b"\n")
+    meta = json.loads(header)
+    if (
+        meta["format"] != FORMAT
+        or meta["code"] != code
+        or meta["sha256"] != hashlib.sha256(payload).hexdigest()
+    ):
+        return None
+    return json.loads(payload)
+
+
+def _write(file: Path, code: str, data: object) -> None:
+    """Replace a cache file atomically: a killed build leaves the old one or the new one."""
+    payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    meta = {"format": FORMAT, "code": code, "sha256": hashlib.sha256(payload).hexdigest()}
+    fd, temporary = tempfile.mkstemp(prefix=file.name + ".", dir=file.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(json.dumps(meta).encode() + b"\n" + payload)
+        Path(temporary).replace(file)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def body_key(*parts: str) -> str:

@@ -28,28 +28,26 @@ class Unknown(TypeError):
     """A value of a type fingerprints do not know: its job is always rendered."""
 
 
-def _hash(*parts: bytes) -> bytes:
-    digest = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        digest.update(len(part).to_bytes(4, "little"))
-        digest.update(part)
-    return digest.digest()
+def _hash(tag: bytes, data: bytes = b"") -> bytes:
+    """A digest of ``data`` as a value of kind ``tag``. Composite values pass the concatenated
+    16-byte digests of their parts as ``data``, so no two values can run into each other."""
+    return hashlib.blake2b(tag + b"\0" + data, digest_size=16).digest()
 
 
 @cache
 def code() -> str:
     """hubgen's source files and the versions of the libraries that shape its output."""
     package = Path(hubgen.__file__).parent
-    parts = [hubgen.__version__.encode()]
+    parts = [_hash(b"version", hubgen.__version__.encode())]
     for file in sorted(package.rglob("*")):
         if file.is_file() and file.suffix != ".pyc":
-            parts += [file.relative_to(package).as_posix().encode(), file.read_bytes()]
+            parts.append(_hash(file.relative_to(package).as_posix().encode(), file.read_bytes()))
     for name in LIBRARIES:
         try:
-            parts.append(f"{name} {importlib.metadata.version(name)}".encode())
+            parts.append(_hash(name.encode(), importlib.metadata.version(name).encode()))
         except importlib.metadata.PackageNotFoundError:
-            parts.append(name.encode())
-    return _hash(*parts).hex()
+            parts.append(_hash(name.encode()))
+    return _hash(b"code", b"".join(parts)).hex()
 
 
 @cache
@@ -69,31 +67,34 @@ class Fingerprints:
         if isinstance(value, bytes):
             return _hash(b"bytes", value)
         if value is None or isinstance(value, bool | int | float):
-            return _hash(repr(value).encode())
-        if isinstance(value, dt.date):  # datetime too; its zone is in the ISO offset and tzinfo
-            return _hash(
-                b"date", value.isoformat().encode(), repr(getattr(value, "tzinfo", None)).encode()
-            )
-        if isinstance(value, tuple | list):
-            return _hash(b"seq", *(self.of(item) for item in value))
-        if isinstance(value, Mapping):
-            return _hash(b"map", *(self.of(k) + self.of(v) for k, v in value.items()))
+            return _hash(type(value).__name__.encode(), repr(value).encode())
+        if isinstance(value, dt.date):  # datetime too, with its zone
+            zone = repr(getattr(value, "tzinfo", None))
+            return _hash(b"date", f"{value.isoformat()} {zone}".encode())
         if isinstance(value, Path | Enum | zoneinfo.ZoneInfo):
             return _hash(type(value).__name__.encode(), str(value).encode())
         if isinstance(value, set | frozenset):
-            return _hash(b"set", *sorted(self.of(item) for item in value))
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            remembered = self._memo.get(id(value))
-            if remembered is not None and remembered[0] is value:
-                return remembered[1]
+            return _hash(b"set", b"".join(sorted(self.of(item) for item in value)))
+        if isinstance(value, list | Mapping):  # mutable: never remembered
+            if isinstance(value, list):
+                return _hash(b"list", b"".join(self.of(item) for item in value))
+            pairs = (self.of(k) + self.of(v) for k, v in value.items())
+            return _hash(b"map", b"".join(pairs))
+        # Tuples and dataclass instances are immutable: each is walked once, however many jobs
+        # show it (a post in every listing, a paginator's pages on every page).
+        remembered = self._memo.get(id(value))
+        if remembered is not None and remembered[0] is value:
+            return remembered[1]
+        if isinstance(value, tuple):
+            digest = _hash(b"tuple", b"".join(self.of(item) for item in value))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             kind = type(value)
-            digest = _hash(
-                kind.__qualname__.encode(),
-                *(self.of(getattr(value, name)) for name in _fields(kind)),
-            )
-            self._memo[id(value)] = (value, digest)  # the value is kept, so its id stays its own
-            return digest
-        raise Unknown(f"no fingerprint for {type(value).__name__}")
+            parts = b"".join(self.of(getattr(value, name)) for name in _fields(kind))
+            digest = _hash(kind.__qualname__.encode(), parts)
+        else:
+            raise Unknown(f"no fingerprint for {type(value).__name__}")
+        self._memo[id(value)] = (value, digest)  # the value is kept, so its id stays its own
+        return digest
 
     def combine(self, parts: Iterable[object]) -> str:
-        return _hash(*(self.of(part) for part in parts)).hex()
+        return _hash(b"all", b"".join(self.of(part) for part in parts)).hex()

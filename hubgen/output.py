@@ -11,8 +11,10 @@ import ctypes
 import ctypes.util
 import os
 import shutil
+import subprocess  # nosec B404
+import sys
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from hubgen.errors import Problem
 
@@ -88,6 +90,26 @@ def recover(out: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
+def _remove_later(folder: Path) -> None:
+    """Delete ``folder`` in a process of its own: a build need not wait for thousands of unlinks.
+
+    Should that process not finish, the next build removes the folder (see ``recover``).
+    """
+    try:
+        subprocess.Popen(  # nosec B603
+            [sys.executable, "-c", _REMOVE, str(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_REMOVE = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+
+
 class Staging:
     """A sibling of the output folder that receives every file; ``publish`` swaps it in."""
 
@@ -99,9 +121,12 @@ class Staging:
         self._made: set[Path] = {self.folder}
 
     def _target(self, relative: str) -> Path:
-        target = (self.folder / relative).resolve()
-        if not target.is_relative_to(self.folder) or target == self.folder:
+        # The folder is new and hubgen makes no links in it, so a path without '..' that is not
+        # absolute stays inside: checked on the text, not resolved (resolving each is slow).
+        parts = PurePosixPath(relative).parts
+        if not parts or parts[0] == "/" or ".." in parts or "\0" in relative:
             raise ValueError(f"refusing to write outside the output folder: {relative}")
+        target = self.folder.joinpath(*parts)
         parent = target.parent
         if parent not in self._made:
             parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +157,7 @@ class Staging:
         (self.folder / MARK).write_text(MARK_TEXT, encoding="utf-8")
         self.folder.chmod(0o755)  # mkdtemp makes it 0700; a site is world-readable
         if self.out.exists() and _exchange(self.folder, self.out):
-            shutil.rmtree(self.folder, ignore_errors=True)  # now holds the previous site
+            _remove_later(self.folder)  # now holds the previous site
             return
         old = None
         if self.out.exists():

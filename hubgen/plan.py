@@ -35,13 +35,14 @@ def paginate(
     total = max(1, -(-len(items) // per_page))
     paths = [first if n == 1 else f"{first}page/{n}/" for n in range(1, total + 1)]
     urls = [url(site.config, p) for p in paths]
+    pages = tuple(zip(range(1, total + 1), urls, strict=True))  # one tuple, shared by all pages
     for n in range(1, total + 1):
         paginator = Paginator(
             number=n,
             total=total,
             prev_url=urls[n - 2] if n > 1 else None,
             next_url=urls[n] if n < total else None,
-            pages=tuple(zip(range(1, total + 1), urls, strict=True)),
+            pages=pages,
         )
         yield paths[n - 1], items[(n - 1) * per_page : n * per_page], paginator
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hubgen.cache import FILE, FOLDER
+from hubgen.cache import BODIES, FOLDER, PAGES
 from hubgen.inputs import FILE as INPUTS
 from tests.conftest import MakeSite, errors, run_build, write_files
 
@@ -146,19 +146,19 @@ def test_a_corrupted_or_truncated_cache_is_ignored(make_site: MakeSite, tmp_path
     root = make_site(SITE)
     run_build(root)
     expected = clean_build(root, tmp_path / "clean")
-    file = root / FOLDER / FILE
+    file = root / FOLDER / PAGES
     whole = file.read_bytes()
     header, _, payload = whole.partition(b"\n")
     forged = json.loads(payload)  # a cache that lies: its pages claim another output folder
     for bad in (
         whole[: len(whole) // 2],  # truncated
-        whole.replace(b"Body of post", b"Body of pest"),  # bit rot: the checksum fails
+        whole.replace(b"index.html", b"index.htm"),  # bit rot: the checksum fails
         b"\x00\xff not json",
         b"",
-        header + b"\n" + json.dumps({**forged, "bodies": []}).encode(),  # wrong checksum
+        header + b"\n" + json.dumps({**forged, "output": "/elsewhere"}).encode(),  # forged
     ):
-        file.write_bytes(bad)
-        (root / FOLDER / INPUTS).write_bytes(bad)
+        for damaged in (file, root / FOLDER / BODIES, root / FOLDER / INPUTS):
+            damaged.write_bytes(bad)
         result = run_build(root)
         assert not errors(result)
         assert len(result.rendered) > 20
