@@ -1,10 +1,12 @@
-"""The dev server's HTTP side: files from the output folder, safely, with live reload added.
+"""``hubgen serve``: build into a private temporary folder, serve it, rebuild on every change.
 
-Only files inside the output folder are served: a request path is decoded once, and anything
-that could mean another folder (``..``, ``.``, empty segments, encoded ``/`` or ``\\``, NUL,
-control characters) is refused before it touches the disk; what is left is resolved, symlinks
-and all, and must still be inside the folder. The folder is resolved on every request, because
-each build swaps in a new one. HTML gets the live-reload script; nothing is ever listed.
+``serve`` runs it (the watching and rebuilding are in ``watch``, live reload in ``livereload``);
+the rest of this module is the HTTP side. Only files inside the output folder are served: a
+request path is decoded once, and anything that could mean another folder (``..``, ``.``, empty
+segments, encoded ``/`` or ``\\``, NUL, control characters) is refused before it touches the
+disk; what is left is resolved, symlinks and all, and must still be inside the folder. The folder
+is resolved on every request, because each build swaps in a new one. HTML gets the live-reload
+script; nothing is ever listed.
 """
 
 from __future__ import annotations
