@@ -107,7 +107,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     if theme is None or problems.errors:
         return result()
 
-    cache = BuildCache.load(options.root, code())
+    cache = BuildCache.load(options.root, code(), options.output.resolve())
     content = read_content(options.root, config, problems)
     site = assemble(
         content,

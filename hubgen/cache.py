@@ -32,7 +32,14 @@ from hubgen.models import Rendered, TocEntry
 
 FOLDER = ".hubgen-cache"
 BODIES = "bodies.json"
-PAGES = "pages.json"
+PAGES = "pages"  # pages-<digest of the output folder>.json: one record per output folder
+
+
+def per_output(name: str, output: Path) -> str:
+    """The file name of ``name``'s record for one output folder (``hubgen serve`` has its own)."""
+    return f"{name}-{hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()}.json"
+
+
 FORMAT = 1
 
 # (href as written, what it resolved to: a URL, "" for left alone, None for a missing file)
@@ -59,14 +66,15 @@ class BuildCache:
     _kept: bool = False  # a body was rendered, so the bodies file is written again
 
     @classmethod
-    def load(cls, root: Path, code: str) -> BuildCache:
+    def load(cls, root: Path, code: str, output: Path) -> BuildCache:
+        """The cache of the hub at ``root`` for builds into ``output`` (resolved)."""
         cache = cls(root / FOLDER, code)
         with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
             bodies = _read(cache.folder / BODIES, code)
             if isinstance(bodies, dict):
                 cache.bodies = {str(k): dict(v) for k, v in bodies.items()}
         with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
-            pages = _read(cache.folder / PAGES, code)
+            pages = _read(cache.folder / per_output(PAGES, output), code)
             if isinstance(pages, dict):
                 cache.output = str(pages["output"])
                 cache.pages = {
@@ -85,7 +93,13 @@ class BuildCache:
                 _write(self.folder / BODIES, self.code, self.used_bodies)
             if output is not None:
                 records = {k: [p.fingerprint, p.size, p.mtime_ns] for k, p in pages.items()}
-                _write(self.folder / PAGES, self.code, {"output": str(output), "pages": records})
+                _write(
+                    self.folder / per_output(PAGES, output),
+                    self.code,
+                    {"output": str(output), "pages": records},
+                    str(output),
+                )
+                _forget_gone(self.folder)
 
     # --- bodies ---------------------------------------------------------------------------------
 
@@ -157,10 +171,12 @@ def _read(file: Path, code: str) -> object:
     return json.loads(payload)
 
 
-def _write(file: Path, code: str, data: object) -> None:
+def _write(file: Path, code: str, data: object, output: str = "") -> None:
     """Replace a cache file atomically: a killed build leaves the old one or the new one."""
     payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     meta = {"format": FORMAT, "code": code, "sha256": hashlib.sha256(payload).hexdigest()}
+    if output:
+        meta["output"] = output
     fd, temporary = tempfile.mkstemp(prefix=file.name + ".", dir=file.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
@@ -169,6 +185,17 @@ def _write(file: Path, code: str, data: object) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _forget_gone(folder: Path) -> None:
+    """Remove the records of output folders that are gone (those of past ``hubgen serve`` runs)."""
+    for file in folder.glob(f"{PAGES}-*.json"):
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            with file.open("rb") as stream:
+                output = Path(json.loads(stream.readline())["output"])
+            if not output.is_dir():
+                file.unlink()
+                (folder / file.name.replace(PAGES, "inputs", 1)).unlink(missing_ok=True)
 
 
 def body_key(*parts: str) -> str:

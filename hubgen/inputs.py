@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-FILE = "inputs.json"
+NAME = "inputs"  # inputs-<digest of the output folder>.json, beside the cache's page records
 RACY_NS = 2_000_000_000  # files changed this recently may change again within one mtime tick
 
 
@@ -87,7 +87,7 @@ def take(paths: Sequence[Path], settings: str, skip: Sequence[Path] = ()) -> Sta
 def unchanged(cache: Path, state: State, output: Path, now: dt.datetime) -> Done | None:
     """What the last build published, if it was built from this state and is still there."""
     try:
-        saved = json.loads((cache / FILE).read_text(encoding="utf-8"))
+        saved = json.loads((cache / _file(output)).read_text(encoding="utf-8"))
         until = saved["until"]
         if (
             saved["digest"] != state.digest
@@ -105,7 +105,7 @@ def save(
     cache: Path, state: State, output: Path, until: dt.datetime | None, done: Done | None
 ) -> None:
     """Record the state a build published from; ``done`` None forgets it (the build failed)."""
-    file = cache / FILE
+    file = cache / _file(output)
     with contextlib.suppress(OSError):
         if done is None or not state.settled:
             file.unlink(missing_ok=True)
@@ -119,9 +119,14 @@ def save(
             "files": done.files,
         }
         cache.mkdir(exist_ok=True)
-        temporary = file.with_name(FILE + ".new")
+        temporary = file.with_name(file.name + ".new")
         temporary.write_text(json.dumps(record), encoding="utf-8")
         temporary.replace(file)
+
+
+def _file(output: Path) -> str:
+    digest = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
+    return f"{NAME}-{digest}.json"
 
 
 def _mark(output: Path) -> str:

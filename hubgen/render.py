@@ -199,47 +199,41 @@ def render_all(
     same fingerprint: it is linked into the new site instead of being rendered again. The other
     jobs are spread over worker processes, which write their files themselves.
     """
-    files: dict[str, Page | None] = {}
-    targets: list[str | None] = []
-    prints: list[str | None] = []
-    todo: list[int] = []
-    for index, job in enumerate(jobs):
-        target = output_file(job.path)
-        relative = target.as_posix() if target is not None else None
-        key = renderer.fingerprint(job, site) if staging is not None else None
-        targets.append(relative)
-        prints.append(key)
-        old = previous(relative, key) if previous and relative and key else None
-        if old is not None and staging is not None and relative is not None and key is not None:
-            status = staging.link(old, relative)
-            files[relative] = Page(key, status.st_size, status.st_mtime_ns)
-        else:
-            todo.append(index)
 
-    def render_one(index: int) -> tuple[Page | None, list[Problem]]:
-        job, relative = jobs[index], targets[index]
+    def render_one(job: RenderJob) -> tuple[str | None, Page | None, bool, list[Problem]]:
+        """(file, its cache record, whether it was rendered, problems) for one job."""
         found = Problems()
-        if relative is None:
+        target = output_file(job.path)
+        if target is None:
             message = f"the URL {job.path} would be written outside the output folder"
             found.error(job.source, 1, 1, message)
-            return None, found.items
+            return None, None, False, found.items
+        relative = target.as_posix()
+        key = renderer.fingerprint(job, site) if staging is not None else None
+        old = previous(relative, key) if previous is not None and key is not None else None
+        if old is not None and staging is not None and key is not None:
+            status = staging.link(old, relative)
+            return relative, Page(key, status.st_size, status.st_mtime_ns), False, []
         data = renderer.render(job, site, found)
         if data is None:
-            return None, found.items
+            return None, None, False, found.items
         if staging is None:
-            return Page("", len(data), 0), found.items
+            return relative, None, True, found.items
         status = staging.write(relative, data)
-        return Page(prints[index] or "", status.st_size, status.st_mtime_ns), found.items
+        page = Page(key, status.st_size, status.st_mtime_ns) if key is not None else None
+        return relative, page, True, found.items
 
+    # Fingerprinting and linking are spread over the workers too: most jobs of a rebuild are that.
+    files: dict[str, Page | None] = {}
     rendered = []
-    for index, (page, job_problems) in zip(
-        todo, parallel_map(render_one, todo, progress=progress), strict=True
-    ):
+    targets = []
+    for relative, page, fresh, job_problems in parallel_map(render_one, jobs, progress=progress):
         problems.extend(job_problems)
-        relative = targets[index]
-        if page is not None and relative is not None:
-            files[relative] = page if page.fingerprint else None
-            rendered.append(relative)
+        targets.append(relative)
+        if relative is not None:
+            files[relative] = page
+            if fresh:
+                rendered.append(relative)
     entries = []
     for job, relative in zip(jobs, targets, strict=True):
         if job.in_sitemap and relative in files:

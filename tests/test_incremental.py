@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hubgen.cache import BODIES, FOLDER, PAGES
-from hubgen.inputs import FILE as INPUTS
 from tests.conftest import MakeSite, errors, run_build, write_files
 
 SITE = {
@@ -131,6 +130,18 @@ def test_deleting_the_cache_or_the_output_changes_nothing(
     assert tree(root / "public") == expected
 
 
+def test_each_output_folder_keeps_its_own_records(make_site: MakeSite, tmp_path: Path) -> None:
+    root = make_site(SITE)
+    age(root)
+    run_build(root)
+    elsewhere = tmp_path / "served"  # as hubgen serve does, with another base_url
+    assert len(run_build(root, out=elsewhere, base_url="http://127.0.0.1:8000/").rendered) > 20
+    assert run_build(root).rendered == ()  # public/ is still known
+    shutil.rmtree(elsewhere)
+    run_build(root, drafts=True)  # a build that writes the records forgets the folder gone
+    assert len(list((root / FOLDER).glob(f"{PAGES}-*.json"))) == 1
+
+
 def test_a_touched_published_file_is_rendered_again(make_site: MakeSite) -> None:
     root = make_site(SITE)
     run_build(root)
@@ -146,7 +157,7 @@ def test_a_corrupted_or_truncated_cache_is_ignored(make_site: MakeSite, tmp_path
     root = make_site(SITE)
     run_build(root)
     expected = clean_build(root, tmp_path / "clean")
-    file = root / FOLDER / PAGES
+    [file] = (root / FOLDER).glob(f"{PAGES}-*.json")
     whole = file.read_bytes()
     header, _, payload = whole.partition(b"\n")
     forged = json.loads(payload)  # a cache that lies: its pages claim another output folder
@@ -157,7 +168,7 @@ def test_a_corrupted_or_truncated_cache_is_ignored(make_site: MakeSite, tmp_path
         b"",
         header + b"\n" + json.dumps({**forged, "output": "/elsewhere"}).encode(),  # forged
     ):
-        for damaged in (file, root / FOLDER / BODIES, root / FOLDER / INPUTS):
+        for damaged in (file, root / FOLDER / BODIES, *(root / FOLDER).glob("inputs-*.json")):
             damaged.write_bytes(bad)
         result = run_build(root)
         assert not errors(result)
