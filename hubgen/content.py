@@ -16,6 +16,7 @@ from hubgen.errors import Problem, Problems, did_you_mean, display_path
 from hubgen.files import walk
 from hubgen.frontmatter import SourceText, split
 from hubgen.groupspec import GroupSpec, Url
+from hubgen.parallel import parallel_map
 from hubgen.schema import CONFIG, Text, When, validate
 from hubgen.yamlio import Marks, decode, load_mapping, read_file
 
@@ -255,6 +256,7 @@ def _read_documents(
         if kind == "post"
         else set()
     )
+    files = []
     for file in walk(folder, root, problems):
         if file.suffix.lower() not in POST_SUFFIXES:
             continue
@@ -264,8 +266,14 @@ def _read_documents(
         parts = [slugify(p) for p in relative.parts]
         if parts[-1] == "index" and len(parts) > 1:
             parts = parts[:-1]
-        base_slug = parts[-1] if kind == "post" else "/".join(parts)
-        document = _document(kind, file, root, base_slug, config, problems)
+        files.append((file, parts[-1] if kind == "post" else "/".join(parts)))
+
+    def read(item: tuple[Path, str]) -> tuple[Document | None, list[Problem]]:
+        found = Problems()
+        return _document(kind, item[0], root, item[1], config, found), found.items
+
+    for document, found in parallel_map(read, files, min_items=500):  # parsing YAML is slow
+        problems.extend(found)
         if document is not None:
             documents.append(document)
     return documents

@@ -57,12 +57,19 @@ def source_links(
 def check_anchors(rendered: Iterable[tuple[str, str, Rendered]], problems: Problems) -> None:
     """Warn about links to '#anchors' that their page does not have; takes (source, url, body)."""
     documents = list(rendered)
-    ids = {page_url: set(_ID.findall(body.html)) for _, page_url, body in documents}
+    bodies = {page_url: body for _, page_url, body in documents}
+    ids: dict[str, set[str]] = {}  # found only in the pages that links point into
+
+    def ids_of(page_url: str) -> set[str]:
+        if page_url not in ids:
+            ids[page_url] = set(_ID.findall(bodies[page_url].html))
+        return ids[page_url]
+
     for source, page_url, body in documents:
         for line, href in body.fragments:
             target, _, fragment = href.partition("#")
             target = target or page_url
-            if fragment and target in ids and unquote(fragment) not in ids[target]:
+            if fragment and target in bodies and unquote(fragment) not in ids_of(target):
                 problems.warning(
                     source,
                     line,

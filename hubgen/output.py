@@ -87,7 +87,7 @@ def recover(out: Path) -> None:
             parked.replace(out)
         shutil.rmtree(leftover, ignore_errors=True)
     for leftover in out.parent.glob(f".{out.name}.new-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+        _remove_later(leftover)  # an old site still being deleted, or a killed build's folder
 
 
 def _remove_later(folder: Path) -> None:

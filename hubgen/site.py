@@ -154,11 +154,12 @@ def assemble(
     """Link the read content into a site. Problems are collected; broken items are left out."""
     posts_docs = [d for d in content.posts if _published(d, drafts, future, now)]
     page_docs = list(content.pages)
+    real = {d.file: d.file.resolve() for d in (*content.posts, *page_docs)}  # once each: slow
     doc_urls = {
-        d.file.resolve(): url(config, expand(config.permalinks.post, d.slug, d.date))
+        real[d.file]: url(config, expand(config.permalinks.post, d.slug, d.date))
         for d in posts_docs
-    } | {d.file.resolve(): url(config, expand(config.permalinks.page, d.slug)) for d in page_docs}
-    unpublished = {d.file.resolve() for d in content.posts} - set(doc_urls)
+    } | {real[d.file]: url(config, expand(config.permalinks.page, d.slug)) for d in page_docs}
+    unpublished = {real[d.file] for d in content.posts} - set(doc_urls)
 
     group_sources = {g.slug: g for g in content.groups}
     directory = assemble_directory(content.groups, config, problems)
@@ -183,7 +184,7 @@ def assemble(
         rendered = bodies.get(doc.source)
         if rendered is None or not ok or doc.date is None:  # reading gives every post a date
             continue
-        post_url = doc_urls[doc.file.resolve()]
+        post_url = doc_urls[real[doc.file]]
         anchored.append((doc.source, post_url, rendered))
         if not doc.meta.tags:
             problems.warning(
@@ -230,12 +231,12 @@ def assemble(
         rendered = bodies.get(doc.source)
         if rendered is None:
             continue
-        anchored.append((doc.source, doc_urls[doc.file.resolve()], rendered))
+        anchored.append((doc.source, doc_urls[real[doc.file]], rendered))
         pages.append(
             Page(
                 doc.source,
                 doc.slug,
-                doc_urls[doc.file.resolve()],
+                doc_urls[real[doc.file]],
                 doc.meta.title,
                 doc.meta.summary or rendered.summary,
                 rendered.html,
