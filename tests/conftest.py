@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hubgen.build import BuildOptions, BuildResult, build
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright never downloads a browser
+CHROMIUM_ARGS = [  # headless on a machine with no network beyond the package registries
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 SITE_YAML = """\
 title: Test Hub
@@ -82,3 +93,15 @@ def errors(result: BuildResult) -> list[str]:
 
 def read(root: Path, relative: str) -> str:
     return (root / "public" / relative).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the browser tests; in CI a missing Chromium fails them."""
+    if not CHROMIUM.exists() and not os.environ.get("CI"):
+        pytest.skip("Debian's chromium is not installed (CI installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
