@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -9,7 +10,6 @@ from pathlib import Path
 from types import TracebackType
 
 import jinja2
-from jinja2 import meta
 
 from hubgen.cache import Page
 from hubgen.errors import Problem, Problems, display_path
@@ -42,6 +42,34 @@ def _template_frame(tb: TracebackType | None, env: jinja2.Environment) -> tuple[
     return found
 
 
+_TAG = re.compile(r"\{%[-+]?\s*(extends|include|import|from)\b(.*?)[-+]?%\}", re.DOTALL)
+_LITERAL = re.compile(r"""\s*(["'])([^"'{}]*)\1(.*)""", re.DOTALL)
+_CONTEXT = r"(?:\s+(?:with|without)\s+context)?"
+_REST = {  # what may follow the template name, for the name to be all the tag depends on
+    "extends": re.compile(r"\s*"),
+    "include": re.compile(rf"(?:\s+ignore\s+missing)?{_CONTEXT}\s*"),
+    "import": re.compile(rf"\s+as\s+\w+{_CONTEXT}\s*"),
+    "from": re.compile(
+        rf"\s+import\s+\w+(?:\s+as\s+\w+)?(?:\s*,\s*\w+(?:\s+as\s+\w+)?)*,?{_CONTEXT}\s*"
+    ),
+}
+
+
+def referenced_templates(source: str) -> list[str] | None:
+    """The templates ``source`` extends, includes or imports; None if a name is computed.
+
+    Read from the tags' text, not by parsing the template (much slower): anything but a plain
+    string literal, even in a comment, counts as computed, so this never finds too few.
+    """
+    names = []
+    for tag in _TAG.finditer(source):
+        literal = _LITERAL.fullmatch(tag.group(2))
+        if literal is None or not _REST[tag.group(1)].fullmatch(literal.group(3)):
+            return None
+        names.append(literal.group(2))
+    return names
+
+
 class Renderer:
     def __init__(self, env: jinja2.Environment, root: Path, theme: Theme) -> None:
         self.env = env
@@ -64,15 +92,13 @@ class Renderer:
                 continue
             try:
                 seen[current], _, _ = loader.get_source(self.env, current)
-                references = list(meta.find_referenced_templates(self.env.parse(seen[current])))
             except jinja2.TemplateNotFound:
                 seen[current] = "\0missing"
                 continue
-            except jinja2.TemplateSyntaxError:
-                continue
-            if None in references:  # a template name computed at run time: any of them
-                references = list(self.env.list_templates())
-            todo += [r for r in references if r is not None]
+            references = referenced_templates(seen[current])
+            if references is None:  # a template name computed at run time: any of them
+                references = self.env.list_templates()
+            todo += references
         self._sources[name] = self._prints.of(sorted(seen.items()))
         return self._sources[name]
 
@@ -94,6 +120,11 @@ class Renderer:
 
     def _where(self, filename: str | None) -> str:
         return display_path(Path(filename), self.root) if filename else "templates"
+
+    def warm(self, job: RenderJob, problems: Problems) -> None:
+        """Load the job's template and fingerprint its sources now, in this process."""
+        self._source(job.template)
+        self.template(job.template, problems, job)
 
     def template(self, name: str, problems: Problems, job: RenderJob) -> jinja2.Template | None:
         if name in self._templates:
@@ -223,6 +254,14 @@ def render_all(
         page = Page(key, status.st_size, status.st_mtime_ns) if key is not None else None
         return relative, page, True, found.items
 
+    # Templates are loaded (and their sources fingerprinted) before the workers are forked, so
+    # they inherit them instead of each compiling them again.
+    first: dict[str, RenderJob] = {}
+    for job in jobs:
+        if FORMATS[job.format].produce is None:
+            first.setdefault(job.template, job)
+    for job in first.values():
+        renderer.warm(job, problems)
     # Fingerprinting and linking are spread over the workers too: most jobs of a rebuild are that.
     files: dict[str, Page | None] = {}
     rendered = []

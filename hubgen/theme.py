@@ -117,6 +117,16 @@ def search_path(root: Path, theme: Theme) -> list[Path]:
     return [root / "templates", *theme.template_dirs, BUILTIN_TEMPLATES]
 
 
+def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the build cache, checked against each template's source."""
+    folder = root / ".hubgen-cache" / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a hub in a read-only place compiles its templates every time
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def environment(root: Path, theme: Theme, config: SiteConfig) -> jinja2.Environment:
     """One environment per build: site templates override the theme's, file by file.
 
@@ -139,6 +149,7 @@ def environment(root: Path, theme: Theme, config: SiteConfig) -> jinja2.Environm
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(root),
     )
     env.filters["date"] = _date
     env.filters["isodate"] = _isodate

@@ -12,10 +12,13 @@ import os
 import shutil
 from pathlib import Path
 
+import jinja2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jinja2 import meta
 
 from hubgen.cache import BODIES, FOLDER, PAGES
+from hubgen.render import referenced_templates
 from tests.conftest import MakeSite, errors, run_build, write_files
 
 SITE = {
@@ -330,3 +333,25 @@ def test_a_post_is_published_when_its_date_comes(make_site: MakeSite) -> None:
     assert run_build(root).rendered == ()
     result = run_build(root, now=dt.datetime(2026, 12, 2, tzinfo=dt.UTC))
     assert "2026/12/later/index.html" in result.rendered
+
+
+def test_template_dependencies_are_never_too_few() -> None:
+    """The tags' text gives every template Jinja would load; a computed name means 'any'."""
+    env = jinja2.Environment()
+    sources = [
+        p.read_text() for p in (Path(__file__).parent.parent / "themes/default/templates").glob("*")
+    ]
+    sources += [
+        '{%- extends "base.html" -%}{% block a %}{% include "p.html" ignore missing %}{% endblock %}',
+        '{% from "m.html" import x as y, z with context %}{% import "n.html" as n %}',
+        '{% include "a" ~ x %}',
+        '{% include ["a", "b"] %}',
+        "{% extends layout %}",
+        '{# {% include "commented.html" %} #}',
+    ]
+    for source in sources:
+        found = referenced_templates(source)
+        wanted = set(meta.find_referenced_templates(env.parse(source)))
+        assert found is None or (None not in wanted and wanted <= set(found)), source
+    assert referenced_templates('{% include "a" ~ x %}') is None
+    assert referenced_templates('{% import "n.html" as n %}{% extends "b" %}') == ["n.html", "b"]
