@@ -112,8 +112,10 @@ class BuildCache:
             links = [(str(href), target) for href, target in entry["links"]]
             if resolve is not None and any(resolve(href) != target for href, target in links):
                 return None
+            html = Markup(entry["html"])  # noqa: S704  # nosec
+            entry["html"] = html  # one copy of the body, not two
             rendered = Rendered(
-                Markup(entry["html"]),  # noqa: S704  # nosec
+                html,
                 str(entry["summary"]),
                 tuple(TocEntry(int(a), str(b), str(c)) for a, b, c in entry["toc"]),
                 int(entry["words"]),
@@ -128,7 +130,7 @@ class BuildCache:
         self._kept = True
         self.used_bodies[key] = {
             "links": links,
-            "html": str(rendered.html),
+            "html": rendered.html,  # Markup is a str: written as one
             "summary": rendered.summary,
             "toc": [[t.level, t.id, t.title] for t in rendered.toc],
             "words": rendered.word_count,
@@ -155,32 +157,52 @@ class BuildCache:
 
 
 def _read(file: Path, code: str) -> object:
-    """A cache file's data; None when it is missing, cut short, damaged or for other code."""
+    """A cache file's data; None when it is missing, cut short, damaged or for other code.
+
+    A file is three lines: what wrote it, the data as JSON, and the data's SHA-256.
+    """
     try:
         raw = file.read_bytes()
     except OSError:
         return None
-    header, _, payload = raw.partition(b"\n")
+    header, _, rest = raw.partition(b"\n")
+    payload, _, trailer = rest.rpartition(b"\n")
     meta = json.loads(header)
     if (
         meta["format"] != FORMAT
         or meta["code"] != code
-        or meta["sha256"] != hashlib.sha256(payload).hexdigest()
+        or trailer != hashlib.sha256(payload).hexdigest().encode()
     ):
         return None
+    del raw, rest
     return json.loads(payload)
 
 
 def _write(file: Path, code: str, data: object, output: str = "") -> None:
-    """Replace a cache file atomically: a killed build leaves the old one or the new one."""
-    payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    meta = {"format": FORMAT, "code": code, "sha256": hashlib.sha256(payload).hexdigest()}
+    """Replace a cache file atomically: a killed build leaves the old one or the new one.
+
+    The JSON is written as it is encoded, so the whole of it is never in memory twice.
+    """
+    meta: dict[str, object] = {"format": FORMAT, "code": code}
     if output:
         meta["output"] = output
+    checksum = hashlib.sha256()
     fd, temporary = tempfile.mkstemp(prefix=file.name + ".", dir=file.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
-            stream.write(json.dumps(meta).encode() + b"\n" + payload)
+            stream.write(json.dumps(meta).encode() + b"\n")
+            encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+            chunk: list[str] = []
+            for piece in encoder.iterencode(data):
+                chunk.append(piece)
+                if len(chunk) >= 4096:
+                    encoded = "".join(chunk).encode("utf-8", "surrogatepass")
+                    checksum.update(encoded)
+                    stream.write(encoded)
+                    chunk.clear()
+            encoded = "".join(chunk).encode("utf-8", "surrogatepass")
+            checksum.update(encoded)
+            stream.write(encoded + b"\n" + checksum.hexdigest().encode())
         Path(temporary).replace(file)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -162,14 +162,14 @@ def test_a_corrupted_or_truncated_cache_is_ignored(make_site: MakeSite, tmp_path
     expected = clean_build(root, tmp_path / "clean")
     [file] = (root / FOLDER).glob(f"{PAGES}-*.json")
     whole = file.read_bytes()
-    header, _, payload = whole.partition(b"\n")
+    header, payload, checksum = whole.split(b"\n")
     forged = json.loads(payload)  # a cache that lies: its pages claim another output folder
     for bad in (
         whole[: len(whole) // 2],  # truncated
         whole.replace(b"index.html", b"index.htm"),  # bit rot: the checksum fails
         b"\x00\xff not json",
         b"",
-        header + b"\n" + json.dumps({**forged, "output": "/elsewhere"}).encode(),  # forged
+        b"\n".join([header, json.dumps({**forged, "output": "/x"}).encode(), checksum]),
     ):
         for damaged in (file, root / FOLDER / BODIES, *(root / FOLDER).glob("inputs-*.json")):
             damaged.write_bytes(bad)
