@@ -82,8 +82,12 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
 
     root = options.root.resolve()
     cache_folder = root / FOLDER
+    output = options.output.resolve()
+    leftovers = [
+        p for kind in ("new", "old") for p in output.parent.glob(f".{output.name}.{kind}-*")
+    ]
     state = inputs.take(
-        [root], _settings(options), skip=[options.output.resolve(), cache_folder, root / ".git"]
+        [root], _settings(options), skip=[output, cache_folder, root / ".git", *leftovers]
     )
     if options.write:
         done = inputs.unchanged(cache_folder, state, options.output, options.now)
@@ -129,7 +133,6 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     )
     static |= {path.lstrip("/"): file for file, path in site.resources}
     staging = Staging(options.output) if options.write else None
-    output = options.output.resolve()
     try:
         rendering = render_all(
             jobs,

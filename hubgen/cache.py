@@ -31,7 +31,13 @@ from markupsafe import Markup
 from hubgen.models import Rendered, TocEntry
 
 FOLDER = ".hubgen-cache"
-BODIES = "bodies.json"
+BODIES = "bodies"  # bodies-<first two hex digits of their keys>.json: a rebuild rewrites few
+
+
+def _shard(key: str) -> str:
+    return f"{BODIES}-{key[:2]}.json"
+
+
 PAGES = "pages"  # pages-<digest of the output folder>.json: one record per output folder
 
 
@@ -63,16 +69,23 @@ class BuildCache:
     bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
     pages: dict[str, Page] = field(default_factory=dict)
     used_bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _kept: bool = False  # a body was rendered, so the bodies file is written again
+    _kept: set[str] = field(default_factory=set)  # shards with a newly rendered body
+    _shards: dict[str, set[str]] = field(default_factory=dict)  # shard file -> keys it held
 
     @classmethod
     def load(cls, root: Path, code: str, output: Path) -> BuildCache:
         """The cache of the hub at ``root`` for builds into ``output`` (resolved)."""
         cache = cls(root / FOLDER, code)
-        with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
-            bodies = _read(cache.folder / BODIES, code)
-            if isinstance(bodies, dict):
-                cache.bodies = {str(k): dict(v) for k, v in bodies.items()}
+        for file in sorted(cache.folder.glob(f"{BODIES}-*.json")):
+            with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
+                cache._shards[file.name] = set()  # rewritten or removed unless it is as wanted
+                bodies = _read(file, code)
+                if isinstance(bodies, dict):
+                    shard = {
+                        str(k): dict(v) for k, v in bodies.items() if _shard(str(k)) == file.name
+                    }
+                    cache.bodies |= shard
+                    cache._shards[file.name] = set(shard)
         with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
             pages = _read(cache.folder / per_output(PAGES, output), code)
             if isinstance(pages, dict):
@@ -89,8 +102,14 @@ class BuildCache:
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# hubgen's build cache: safe to delete\n*\n", encoding="utf-8")
-            if self._kept or self.used_bodies.keys() != self.bodies.keys():
-                _write(self.folder / BODIES, self.code, self.used_bodies)
+            shards: dict[str, dict[str, Any]] = {name: {} for name in self._shards}
+            for key, entry in self.used_bodies.items():
+                shards.setdefault(_shard(key), {})[key] = entry
+            for name, entries in shards.items():
+                if not entries:
+                    (self.folder / name).unlink(missing_ok=True)
+                elif name in self._kept or entries.keys() != self._shards.get(name):
+                    _write(self.folder / name, self.code, entries)
             if output is not None:
                 records = {k: [p.fingerprint, p.size, p.mtime_ns] for k, p in pages.items()}
                 _write(
@@ -127,7 +146,7 @@ class BuildCache:
         return rendered
 
     def keep_body(self, key: str, links: list[LinkCall], rendered: Rendered) -> None:
-        self._kept = True
+        self._kept.add(_shard(key))
         self.used_bodies[key] = {
             "links": links,
             "html": rendered.html,  # Markup is a str: written as one

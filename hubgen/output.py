@@ -85,7 +85,7 @@ def recover(out: Path) -> None:
         parked = leftover / "site"
         if not out.exists() and (parked / MARK).is_file():
             parked.replace(out)
-        shutil.rmtree(leftover, ignore_errors=True)
+        _remove_later(leftover)
     for leftover in out.parent.glob(f".{out.name}.new-*"):
         _remove_later(leftover)  # an old site still being deleted, or a killed build's folder
 
@@ -119,6 +119,7 @@ class Staging:
         recover(self.out)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
         self._made: set[Path] = {self.folder}
+        self.published = False
 
     def _target(self, relative: str) -> Path:
         # The folder is new and hubgen makes no links in it, so a path without '..' that is not
@@ -158,14 +159,18 @@ class Staging:
         self.folder.chmod(0o755)  # mkdtemp makes it 0700; a site is world-readable
         if self.out.exists() and _exchange(self.folder, self.out):
             _remove_later(self.folder)  # now holds the previous site
+            self.published = True
             return
         old = None
         if self.out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
             self.out.replace(old / "site")
         self.folder.replace(self.out)
+        self.published = True
         if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_later(old)
 
     def discard(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove the folder of a build that was not published."""
+        if not self.published:
+            shutil.rmtree(self.folder, ignore_errors=True)
