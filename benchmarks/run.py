@@ -257,8 +257,23 @@ def tool_versions() -> dict[str, str]:
 # --- scenarios ------------------------------------------------------------------------------------
 
 
+def settle(tool: Tool) -> None:
+    """Wait until hubgen's background removal of the site it replaced is done.
+
+    A build returns as soon as the new site is in place and deletes the old one in a process of
+    its own; that deleting must not run into the next measurement, of any tool.
+    """
+    out = tool.out.resolve()
+    for _ in range(1200):
+        if not any(out.parent.glob(f".{out.name}.*")):
+            return
+        time.sleep(0.1)
+    log(f"  WARNING: {tool.name}'s old site was still being removed after 120 s")
+
+
 def run_checked(tool: Tool, label: str) -> Measurement:
     result = measure(tool.command, tool.cwd)
+    settle(tool)
     if result.exit_code != 0:
         log(result.stdout[-2000:] + result.stderr[-4000:])
         raise SystemExit(f"{tool.name} {label}: exit status {result.exit_code}")
