@@ -9,9 +9,10 @@ It holds two things, both keyed by fingerprints of everything they were made fro
   the size and modification time it was written with, so an unchanged job's file is linked from
   the published site into the new one instead of being rendered again.
 
-The cache never changes what a build writes: deleting it gives byte-identical output. A cache
-written by other code, truncated, corrupted or for another output folder is ignored as a whole.
-It is replaced atomically after each successful build.
+The cache never changes what a build writes: deleting it gives byte-identical output. Each file
+(bodies in 256 shards, pages one file per output folder) carries a checksum and the fingerprint of
+the code that wrote it; one that is truncated, damaged or written by other code is ignored. Files
+are replaced atomically, so a killed build leaves the old one or the new one.
 """
 
 from __future__ import annotations
@@ -32,20 +33,7 @@ from hubgen.models import Rendered, TocEntry
 
 FOLDER = ".hubgen-cache"
 BODIES = "bodies"  # bodies-<first two hex digits of their keys>.json: a rebuild rewrites few
-
-
-def _shard(key: str) -> str:
-    return f"{BODIES}-{key[:2]}.json"
-
-
 PAGES = "pages"  # pages-<digest of the output folder>.json: one record per output folder
-
-
-def per_output(name: str, output: Path) -> str:
-    """The file name of ``name``'s record for one output folder (``hubgen serve`` has its own)."""
-    return f"{name}-{hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()}.json"
-
-
 FORMAT = 1
 
 # (href as written, what it resolved to: a URL, "" for left alone, None for a missing file)
@@ -173,6 +161,15 @@ class BuildCache:
         if status.st_size != page.size or status.st_mtime_ns != page.mtime_ns:
             return None
         return file
+
+
+def _shard(key: str) -> str:
+    return f"{BODIES}-{key[:2]}.json"
+
+
+def per_output(name: str, output: Path) -> str:
+    """The file name of ``name``'s record for one output folder (``hubgen serve`` has its own)."""
+    return f"{name}-{hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()}.json"
 
 
 def _read(file: Path, code: str) -> object:
