@@ -83,13 +83,14 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     root = options.root.resolve()
     cache_folder = root / FOLDER
     output = options.output.resolve()
-    leftovers = [
-        p for kind in ("new", "old") for p in output.parent.glob(f".{output.name}.{kind}-*")
-    ]
-    state = inputs.take(
-        [root], _settings(options), skip=[output, cache_folder, root / ".git", *leftovers]
-    )
-    if options.write:
+    state = None
+    if options.write:  # only a build that publishes can find it has nothing to do
+        leftovers = [
+            p for kind in ("new", "old") for p in output.parent.glob(f".{output.name}.{kind}-*")
+        ]
+        state = inputs.take(
+            [root], _settings(options), skip=[output, cache_folder, root / ".git", *leftovers]
+        )
         done = inputs.unchanged(cache_folder, state, options.output, options.now)
         if done is not None:  # the same input as the published site was built from
             return result(done.pages, done.files, published=True)
@@ -143,9 +144,9 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
             progress,
             lambda relative, key: cache.published(output, relative, key),
         )
-        rendered = set(rendering.files)
+        written = set(rendering.files)
         for relative, file in sorted(static.items()):
-            if relative in rendered:
+            if relative in written:
                 shown = display_path(file, options.root)
                 problems.error(shown, 0, 0, f"this file would replace the page /{relative}")
             elif staging is not None:
@@ -161,9 +162,9 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     finally:
         if staging is not None:
             staging.discard()
-    pages = sum(r.endswith(".html") for r in rendered)
-    files = len(rendered | static.keys())
-    if options.write:
+    pages = sum(r.endswith(".html") for r in written)
+    files = len(written | static.keys())
+    if state is not None:
         coming = (d.date for d in content.posts if d.date is not None and d.date > options.now)
         clean = publish and not problems.items
         done = inputs.Done(pages, files) if clean else None

@@ -151,9 +151,6 @@ class Staging:
     def copy(self, source: Path, relative: str) -> None:
         shutil.copyfile(source, self._target(relative))
 
-    def exists(self, relative: str) -> bool:
-        return (self.folder / relative).exists()
-
     def publish(self) -> None:
         (self.folder / MARK).write_text(MARK_TEXT, encoding="utf-8")
         self.folder.chmod(0o755)  # mkdtemp makes it 0700; a site is world-readable
