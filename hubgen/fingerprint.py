@@ -21,7 +21,15 @@ from pathlib import Path
 import hubgen
 
 # Libraries whose version changes what a build writes.
-LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "pygments", "feedgen", "icalendar")
+LIBRARIES = (
+    "jinja2",
+    "markdown-it-py",
+    "markdown-it-pyrs",
+    "mdit-py-plugins",
+    "pygments",
+    "feedgen",
+    "icalendar",
+)
 
 
 class Unknown(TypeError):

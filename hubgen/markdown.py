@@ -1,11 +1,15 @@
-"""Markdown (and raw HTML) bodies to HTML, with summary, table of contents and checked links."""
+"""Markdown (and raw HTML) bodies to HTML, with summary, table of contents and checked links.
+
+Two engines give the same pages: markdown-it-pyrs (:mod:`hubgen.markdown_fast`) renders the
+bodies it can render exactly, and markdown-it-py, with hubgen's plugins, renders the rest.
+"""
 
 from __future__ import annotations
 
-import functools
 import html
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -16,58 +20,36 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
+from hubgen import markdown_fast
 from hubgen.errors import Problem
+from hubgen.markdown_common import (
+    MORE,
+    LinkResolver,
+    anchor_slug,
+    clean,
+    highlight_block,
+    link_problem,
+    unsafe,
+    unsafe_problem,
+)
 from hubgen.models import Rendered, TocEntry
 
-MORE = "<!--more-->"
-UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
-# Given an href as written in a source file: the URL to use instead, "" to leave it alone,
-# or None when it names a source file that does not exist.
-LinkResolver = Callable[[str], str | None]
-_FORMATTER = HtmlFormatter(nowrap=True)
+__all__ = ["LinkResolver", "MarkdownRenderer", "PythonMarkdown", "render_html_body"]
+
 _TAGS = re.compile(r"<[^>]*>")
 _FIRST_PARAGRAPH = re.compile(r"<p[\s>].*?</p>", re.DOTALL | re.IGNORECASE)
 
 
-RESERVED_IDS = frozenset({"main", "content", "top"})  # ids the theme's layout uses
-
-
-def anchor_slug(text: str) -> str:
-    slug = re.sub(r"[^\w\- ]", "", text.strip().lower())
-    slug = re.sub(r"[\s-]+", "-", slug).strip("-") or "section"
-    return f"{slug}-section" if slug in RESERVED_IDS else slug
-
-
-@functools.lru_cache(maxsize=4096)
-def _highlight(code: str, language: str) -> str:
-    try:
-        lexer = get_lexer_by_name(language)
-    except ClassNotFound:
-        return ""
-    body = highlight(code, lexer, _FORMATTER)
-    lang = html.escape(language, quote=True)
-    return f'<pre class="highlight"><code class="language-{lang}">{body}</code></pre>\n'
-
-
 def _highlight_fence(code: str, language: str, _attrs: Any) -> str:
-    return _highlight(code, language.strip().lower()) if language.strip() else ""
-
-
-def _unsafe(url: str) -> bool:
-    """A URL whose scheme runs code or embeds content: javascript:, vbscript:, data:, file:."""
-    compact = "".join(ch for ch in url if ch > " ").lower()
-    return compact.startswith(UNSAFE_SCHEMES)
+    return highlight_block(code, language.strip().lower()) if language.strip() else ""
 
 
 def _check_links(state: StateCore) -> None:
     """Refuse unsafe URLs, and point links to source files at their pages."""
     resolve: LinkResolver | None = state.env.get("resolve")
-    found: list[tuple[int, str, str]] = state.env.setdefault("link_problems", [])
+    found: list[Problem] = state.env.setdefault("link_problems", [])
+    source: str = state.env["source"]
     for block in state.tokens:
         line = (block.map[0] if block.map else 0) + state.env.get("body_line", 1)
         for token in block.children or ():
@@ -80,22 +62,15 @@ def _check_links(state: StateCore) -> None:
             if not attribute:
                 continue
             value = str(token.attrGet(attribute) or "")
-            if _unsafe(value):
-                found.append(
-                    (
-                        line,
-                        f"unsafe URL refused: {value[:60]}",
-                        "links must be http(s), mailto or site paths",
-                    )
-                )
+            if unsafe(value):
+                found.append(unsafe_problem(source, line, value))
                 token.attrSet(attribute, "#")
                 continue
             if resolve is None or token.type != "link_open":
                 continue
             target = resolve(value)
             if target is None:
-                hint = "links to other posts name their source file, e.g. ../other-post.md"
-                found.append((line, f"link to a missing file: {value}", hint))
+                found.append(link_problem(source, line, value))
             elif target:
                 token.attrSet("href", target)
             final = str(token.attrGet("href"))
@@ -115,10 +90,6 @@ def _text(tokens: Sequence[Token]) -> str:
     return "".join(parts)
 
 
-def _clean(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _footnotes_open(*_args: Any) -> str:
     return '<hr class="footnotes-sep">\n<div class="footnotes" role="doc-endnotes">\n<ol class="footnotes-list">\n'
 
@@ -127,8 +98,8 @@ def _footnotes_close(*_args: Any) -> str:
     return "</ol>\n</div>\n"
 
 
-class MarkdownRenderer:
-    """One configured markdown-it instance; build once, render many bodies."""
+class PythonMarkdown:
+    """markdown-it-py with hubgen's plugins: renders every body; build once, render many."""
 
     def __init__(self, raw_html: bool) -> None:
         md = MarkdownIt(
@@ -153,12 +124,10 @@ class MarkdownRenderer:
         resolve: LinkResolver | None = None,
         toc_min: int = 3,
     ) -> tuple[Rendered, list[Problem]]:
-        env: dict[str, Any] = {"resolve": resolve, "body_line": body_line}
+        env: dict[str, Any] = {"resolve": resolve, "body_line": body_line, "source": source}
         tokens = self._md.parse(body, env)
         content = self._md.renderer.render(tokens, self._md.options, env)
-        problems = [
-            Problem(source, line, 1, message, hint) for line, message, hint in env["link_problems"]
-        ]
+        problems: list[Problem] = env["link_problems"]
         words = 0
         headings: list[TocEntry] = []
         first_paragraph = ""
@@ -166,19 +135,52 @@ class MarkdownRenderer:
             if token.type == "inline":
                 words += len(_text([token]).split())
             elif token.type == "heading_open" and token.tag in ("h2", "h3"):
-                title = _clean(_text([tokens[index + 1]]))
+                title = clean(_text([tokens[index + 1]]))
                 headings.append(TocEntry(int(token.tag[1]), str(token.attrGet("id") or ""), title))
             elif token.type == "paragraph_open" and token.level == 0 and not first_paragraph:
-                first_paragraph = _clean(_text([tokens[index + 1]]))
+                first_paragraph = clean(_text([tokens[index + 1]]))
         if MORE in body:
-            lead = self._md.parse(body.split(MORE, 1)[0], {})
-            summary = _clean(" ".join(_text([t]) for t in lead if t.type == "inline"))
+            lead = self._md.parse(body.split(MORE, 1)[0], {"source": source})
+            summary = clean(" ".join(_text([t]) for t in lead if t.type == "inline"))
         else:
             summary = first_paragraph
         toc = tuple(headings) if len(headings) >= toc_min else ()
         # markdown-it escapes text itself; raw HTML passes only where the site allows it
         fragments = tuple(env.get("fragments", ()))
         return Rendered(Markup(content), summary, toc, words, fragments), problems  # noqa: S704  # nosec
+
+
+class MarkdownRenderer:
+    """Markdown bodies to HTML: markdown-it-pyrs where it gives the same page, markdown-it-py elsewhere.
+
+    ``HUBGEN_MARKDOWN=python`` keeps every body on markdown-it-py.
+    """
+
+    def __init__(self, raw_html: bool) -> None:
+        self._python = PythonMarkdown(raw_html)
+        fast = markdown_fast.AVAILABLE and os.environ.get("HUBGEN_MARKDOWN") != "python"
+        self._fast = markdown_fast.FastMarkdown(raw_html) if fast else None
+
+    def render(
+        self,
+        body: str,
+        *,
+        source: str,
+        body_line: int = 1,
+        resolve: LinkResolver | None = None,
+        toc_min: int = 3,
+    ) -> tuple[Rendered, list[Problem]]:
+        if not body.endswith("\n"):  # a file's last line; the engines differ in code left open
+            body += "\n"
+        if self._fast is not None:
+            done = self._fast.render(
+                body, source=source, body_line=body_line, resolve=resolve, toc_min=toc_min
+            )
+            if done is not None:
+                return done
+        return self._python.render(
+            body, source=source, body_line=body_line, resolve=resolve, toc_min=toc_min
+        )
 
 
 def render_html_body(body: str) -> Rendered:
@@ -188,7 +190,7 @@ def render_html_body(body: str) -> Rendered:
     else:
         match = _FIRST_PARAGRAPH.search(body)
         lead = match.group(0) if match else ""
-    summary = _clean(html.unescape(_TAGS.sub(" ", lead)))
+    summary = clean(html.unescape(_TAGS.sub(" ", lead)))
     words = len(html.unescape(_TAGS.sub(" ", body)).split())
     # editors are trusted with raw HTML in posts
     return Rendered(Markup(body), summary, (), words)  # noqa: S704  # nosec
