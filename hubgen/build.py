@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hubgen import inputs
-from hubgen.cache import FOLDER, BuildCache
+from hubgen.cache import FOLDER, BuildCache, Page
 from hubgen.config import load_config
 from hubgen.content import read_content
 from hubgen.errors import Problem, Problems, display_path
 from hubgen.files import static_files
 from hubgen.fingerprint import code
-from hubgen.output import Staging, check_output
+from hubgen.output import Staging, check_output, recover
 from hubgen.outputs import find_icon
 from hubgen.plan import plan
 from hubgen.render import Renderer, render_all
@@ -67,6 +67,22 @@ def _settings(options: BuildOptions) -> str:
     return json.dumps([code(), str(options.output.resolve()), *chosen])
 
 
+def _static(staging: Staging, cache: BuildCache, file: Path, relative: str) -> Page:
+    """A static file into the new site: kept when the published copy is of the same source."""
+    status = file.stat()
+    key = f"static {status.st_size} {status.st_mtime_ns} {file}"
+    old = cache.pages.get(relative) if cache.output == str(staging.out) else None
+    if (
+        old is not None
+        and old.fingerprint == key
+        and staging.intact(relative, old.size, old.mtime_ns)
+    ):
+        kept = staging.keep(relative)
+        return old if kept is None else Page(key, kept.st_size, kept.st_mtime_ns)
+    copied = staging.copy(file, relative)
+    return Page(key, copied.st_size, copied.st_mtime_ns)
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     started = time.perf_counter()
     problems = Problems()
@@ -84,10 +100,13 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     cache_folder = root / FOLDER
     output = options.output.resolve()
     state = None
+    completed = False
     if options.write:  # only a build that publishes can find it has nothing to do
+        completed = recover(output)  # a commit cut short is completed before anything else
         leftovers = [
             p for kind in ("new", "old") for p in output.parent.glob(f".{output.name}.{kind}-*")
         ]
+        leftovers.append(output.parent / f".{output.name}.commit")
         state = inputs.take(
             [root], _settings(options), skip=[output, cache_folder, root / ".git", *leftovers]
         )
@@ -113,6 +132,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         return result()
 
     cache = BuildCache.load(options.root, code(), options.output.resolve())
+    if completed:  # the published files are not those the cache recorded
+        cache.pages = {}
     content = read_content(options.root, config, problems)
     site = assemble(
         content,
@@ -133,7 +154,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         problems,
     )
     static |= {path.lstrip("/"): file for file, path in site.resources}
-    staging = Staging(options.output) if options.write else None
+    previous = cache.pages.keys() if cache.pages and cache.output == str(output) else None
+    staging = Staging(options.output, previous) if options.write else None
     try:
         rendering = render_all(
             jobs,
@@ -142,21 +164,22 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
             problems,
             staging,
             progress,
-            lambda relative, key: cache.published(output, relative, key),
+            cache.pages if cache.output == str(output) else None,
         )
         written = set(rendering.files)
+        records = dict(rendering.files)
         for relative, file in sorted(static.items()):
             if relative in written:
                 shown = display_path(file, options.root)
                 problems.error(shown, 0, 0, f"this file would replace the page /{relative}")
             elif staging is not None:
-                staging.copy(file, relative)
+                records[relative] = _static(staging, cache, file, relative)
         publish = staging is not None and (
             not _failed(problems, options.strict) or options.keep_going
         )
         if publish and staging is not None:
-            staging.publish()
-            cache.save(output, {k: v for k, v in rendering.files.items() if v is not None})
+            staging.publish(records.keys())
+            cache.save(output, {k: v for k, v in records.items() if v is not None})
         else:  # the published site is as it was: keep what the cache says of it
             cache.save(None, {})
     finally:

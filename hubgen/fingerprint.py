@@ -12,11 +12,15 @@ import dataclasses
 import datetime as dt
 import hashlib
 import importlib.metadata
+import struct
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
 
 import hubgen
 
@@ -63,46 +67,75 @@ def _fields(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(kind))
 
 
+_LENGTH = struct.Struct(">Q")
+
+
+def _leaf(tag: bytes, data: bytes) -> bytes:
+    return tag + _LENGTH.pack(len(data)) + data
+
+
+def _text(value: str) -> bytes:
+    return value.encode("utf-8", "surrogatepass")
+
+
+# Exact types, looked up before anything else: most values are one of these.
+_LEAVES: dict[type, Callable[[Any], bytes]] = {
+    str: lambda v: _leaf(b"s", _text(v)),
+    Markup: lambda v: _leaf(b"m", _text(v)),  # Markup and str render differently
+    int: lambda v: _leaf(b"i", repr(v).encode()),
+    bool: lambda v: _leaf(b"b", repr(v).encode()),
+    float: lambda v: _leaf(b"f", repr(v).encode()),
+    type(None): lambda v: b"n",
+    bytes: lambda v: _leaf(b"y", v),
+}
+
+
 class Fingerprints:
-    """Digests of values, each dataclass instance walked once however many jobs show it."""
+    """Digests of values, each dataclass instance walked once however many jobs show it.
+
+    ``of`` gives an unambiguous encoding of a value: each plain value as a tag, its length and
+    its bytes; each tuple or dataclass instance, which cannot change, as the digest of its
+    parts', remembered for the next job that shows it.
+    """
 
     def __init__(self) -> None:
         self._memo: dict[int, tuple[object, bytes]] = {}
 
     def of(self, value: object) -> bytes:
-        if isinstance(value, str):  # Markup and str render differently: the type is part of it
-            return _hash(type(value).__name__.encode(), value.encode("utf-8", "surrogatepass"))
-        if isinstance(value, bytes):
-            return _hash(b"bytes", value)
-        if value is None or isinstance(value, bool | int | float):
-            return _hash(type(value).__name__.encode(), repr(value).encode())
-        if isinstance(value, dt.date):  # datetime too, with its zone
-            zone = repr(getattr(value, "tzinfo", None))
-            return _hash(b"date", f"{value.isoformat()} {zone}".encode())
-        if isinstance(value, Path | Enum | zoneinfo.ZoneInfo):
-            return _hash(type(value).__name__.encode(), str(value).encode())
-        if isinstance(value, set | frozenset):
-            return _hash(b"set", b"".join(sorted(self.of(item) for item in value)))
-        if isinstance(value, list | Mapping):  # mutable: never remembered
-            if isinstance(value, list):
-                return _hash(b"list", b"".join(self.of(item) for item in value))
-            pairs = (self.of(k) + self.of(v) for k, v in value.items())
-            return _hash(b"map", b"".join(pairs))
-        # Tuples and dataclass instances are immutable: each is walked once, however many jobs
-        # show it (a post in every listing, a paginator's pages on every page).
+        leaf = _LEAVES.get(type(value))
+        if leaf is not None:
+            return leaf(value)
         remembered = self._memo.get(id(value))
         if remembered is not None and remembered[0] is value:
             return remembered[1]
+        if isinstance(value, str):
+            return _leaf(type(value).__name__.encode(), _text(value))
+        if value is None or isinstance(value, bool | int | float):
+            return _leaf(type(value).__name__.encode(), repr(value).encode())
+        if isinstance(value, dt.date):  # datetime too, with its zone
+            zone = repr(getattr(value, "tzinfo", None))
+            return _leaf(b"date", f"{value.isoformat()} {zone}".encode())
+        if isinstance(value, Path | Enum | zoneinfo.ZoneInfo):
+            return _leaf(type(value).__name__.encode(), str(value).encode())
+        if isinstance(value, set | frozenset):
+            return _leaf(b"set", b"".join(sorted(self.of(item) for item in value)))
+        if isinstance(value, list):  # mutable: never remembered
+            return _leaf(b"list", b"".join([self.of(item) for item in value]))
+        if isinstance(value, Mapping):
+            return _leaf(b"map", b"".join([self.of(k) + self.of(v) for k, v in value.items()]))
+        # Tuples and dataclass instances are immutable: each is walked once, however many jobs
+        # show it (a post in every listing, a paginator's pages on every page).
         if isinstance(value, tuple):
-            digest = _hash(b"tuple", b"".join(self.of(item) for item in value))
+            digest = _hash(b"tuple", b"".join([self.of(item) for item in value]))
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             kind = type(value)
-            parts = b"".join(self.of(getattr(value, name)) for name in _fields(kind))
+            parts = b"".join([self.of(getattr(value, name)) for name in _fields(kind)])
             digest = _hash(kind.__qualname__.encode(), parts)
         else:
             raise Unknown(f"no fingerprint for {type(value).__name__}")
-        self._memo[id(value)] = (value, digest)  # the value is kept, so its id stays its own
-        return digest
+        encoded = b"#" + digest  # a digest's length is fixed
+        self._memo[id(value)] = (value, encoded)  # the value is kept, so its id stays its own
+        return encoded
 
     def combine(self, parts: Iterable[object]) -> str:
-        return _hash(b"all", b"".join(self.of(part) for part in parts)).hex()
+        return _hash(b"all", b"".join([self.of(part) for part in parts])).hex()

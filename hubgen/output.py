@@ -1,25 +1,31 @@
-"""Step 4b, write: into a fresh sibling folder, swapped into place only when the build succeeded.
+"""Step 4b, write: into a sibling folder, published only when the build succeeded.
 
-The swap is one atomic exchange (Linux renameat2 RENAME_EXCHANGE) where the system has it, so
-a build killed at any moment leaves either the old site or the new one, whole. Elsewhere it is two
-renames, and a build that finds the old site parked beside a missing output folder puts it back.
+A full build swaps its folder in with one atomic exchange (Linux renameat2 RENAME_EXCHANGE) where
+the system has it, so a build killed at any moment leaves either the old site or the new one,
+whole. Elsewhere it is two renames, and a build that finds the old site parked beside a missing
+output folder puts it back. An update moves only its changed files in, by a journal: a build
+killed while moving them leaves the journal, and the next build completes the move first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
+import json
 import os
 import shutil
 import subprocess  # nosec B404
 import sys
 import tempfile
+from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 
 from hubgen.errors import Problem
 
 MARK = ".hubgen-output"
 MARK_TEXT = "This folder is written by hubgen; it is replaced on every build.\n"
+JOURNAL = ".hubgen-commit.json"  # an update's list of files to move in and to remove
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
@@ -76,11 +82,20 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
-def recover(out: Path) -> None:
-    """Undo what a killed build left: restore a parked site, remove abandoned staging folders."""
+def recover(out: Path) -> bool:
+    """Finish or undo what a killed build left: complete an update's commit, restore a parked
+    site, remove abandoned staging folders. True when a commit was completed."""
     out = out.resolve()
     if not out.parent.is_dir():
-        return
+        return False
+    completed = False
+    commit = _commit_folder(out)
+    if commit.is_dir():
+        try:
+            _apply(commit, out)
+            completed = True
+        except (OSError, ValueError, KeyError, TypeError):
+            _remove_later(commit)
     for leftover in sorted(out.parent.glob(f".{out.name}.old-*")):
         parked = leftover / "site"
         if not out.exists() and (parked / MARK).is_file():
@@ -88,6 +103,7 @@ def recover(out: Path) -> None:
         _remove_later(leftover)
     for leftover in out.parent.glob(f".{out.name}.new-*"):
         _remove_later(leftover)  # an old site still being deleted, or a killed build's folder
+    return completed
 
 
 def _remove_later(folder: Path) -> None:
@@ -111,23 +127,39 @@ _REMOVE = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
 
 
 class Staging:
-    """A sibling of the output folder that receives every file; ``publish`` swaps it in."""
+    """Where a build puts its files before they are published.
 
-    def __init__(self, out: Path) -> None:
+    A full build writes every file into a fresh sibling folder, which ``publish`` swaps in whole.
+    An update (``previous`` given: every file of the published site, as the cache recorded them)
+    writes only the files that changed; ``publish`` moves them into the published folder and
+    removes the files this build did not write, following a journal, so that a build killed in
+    the middle of it is completed by the next one (see ``recover``).
+    """
+
+    def __init__(self, out: Path, previous: Collection[str] | None = None) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         recover(self.out)
+        self._found: dict[str, tuple[int, int]] = {}
+        self.update = False
+        if previous is not None:
+            links = _files(self.out, self._found)
+            # a link in the published folder could lead outside: a full build replaces it
+            self.update = not links and MARK in self._found
+        self.previous = frozenset(previous or ()) if self.update else frozenset()
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
         self._made: set[Path] = {self.folder}
+        self._written: list[str] = []
         self.published = False
+
+    def intact(self, relative: str, size: int, mtime_ns: int) -> bool:
+        """Whether the published file ``relative`` is a plain file of this size and mtime."""
+        return self._found.get(relative) == (size, mtime_ns)
 
     def _target(self, relative: str) -> Path:
         # The folder is new and hubgen makes no links in it, so a path without '..' that is not
         # absolute stays inside: checked on the text, not resolved (resolving each is slow).
-        parts = PurePosixPath(relative).parts
-        if not parts or parts[0] == "/" or ".." in parts or "\0" in relative:
-            raise ValueError(f"refusing to write outside the output folder: {relative}")
-        target = self.folder.joinpath(*parts)
+        target = self.folder.joinpath(*_parts(relative))
         parent = target.parent
         if parent not in self._made:
             parent.mkdir(parents=True, exist_ok=True)
@@ -135,12 +167,24 @@ class Staging:
         return target
 
     def write(self, relative: str, data: bytes) -> os.stat_result:
+        """Write a file of the new site; an update leaves a published file with these bytes be."""
+        if self.update:
+            published = self.out.joinpath(*_parts(relative))
+            with contextlib.suppress(OSError):
+                if not published.is_symlink() and published.read_bytes() == data:
+                    return published.stat()
         target = self._target(relative)
         target.write_bytes(data)
+        self._written.append(relative)
         return target.stat()
 
-    def link(self, source: Path, relative: str) -> os.stat_result:
-        """``source``, a file of the published site, in the new one too (never changed in place)."""
+    def keep(self, relative: str) -> os.stat_result | None:
+        """Keep the published file ``relative`` in the new site, unchanged.
+
+        An update has nothing to do (None); a full build links it into the new folder."""
+        if self.update:
+            return None
+        source = self.out.joinpath(*_parts(relative))
         target = self._target(relative)
         try:
             os.link(source, target)
@@ -148,10 +192,23 @@ class Staging:
             shutil.copy2(source, target)
         return target.stat()
 
-    def copy(self, source: Path, relative: str) -> None:
-        shutil.copyfile(source, self._target(relative))
+    def copy(self, source: Path, relative: str) -> os.stat_result:
+        target = self._target(relative)
+        shutil.copyfile(source, target)
+        self._written.append(relative)
+        return target.stat()
 
-    def publish(self) -> None:
+    def publish(self, files: Collection[str]) -> None:
+        """Make the new site, of ``files``, the published one."""
+        if self.update:
+            deleted = sorted(self.previous - set(files))
+            journal = {"moves": sorted(self._written), "deletes": deleted}
+            (self.folder / JOURNAL).write_text(json.dumps(journal), encoding="utf-8")
+            commit = _commit_folder(self.out)
+            self.folder.replace(commit)
+            self.published = True
+            _apply(commit, self.out)
+            return
         (self.folder / MARK).write_text(MARK_TEXT, encoding="utf-8")
         self.folder.chmod(0o755)  # mkdtemp makes it 0700; a site is world-readable
         if self.out.exists() and _exchange(self.folder, self.out):
@@ -171,3 +228,96 @@ class Staging:
         """Remove the folder of a build that was not published."""
         if not self.published:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _files(top: Path, found: dict[str, tuple[int, int]]) -> int:
+    """Fill ``found`` with the size and mtime of each plain file under ``top`` (by relative
+    path), never following a link; the number of links (and other non-files) met."""
+    others = 0
+    folders = [(str(top), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            others += 1
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((entry.path, f"{prefix}{entry.name}/"))
+            elif entry.is_file(follow_symlinks=False):
+                status = entry.stat(follow_symlinks=False)
+                found[prefix + entry.name] = (status.st_size, status.st_mtime_ns)
+            else:
+                others += 1
+    return others
+
+
+def _parts(relative: str) -> tuple[str, ...]:
+    parts = PurePosixPath(relative).parts
+    if not parts or parts[0] == "/" or ".." in parts or "\0" in relative:
+        raise ValueError(f"refusing to write outside the output folder: {relative}")
+    return parts
+
+
+def _commit_folder(out: Path) -> Path:
+    return out.parent / f".{out.name}.commit"
+
+
+def _inside(out: Path, relative: str, checked: set[Path]) -> Path | None:
+    """``out/relative`` if no folder on the way there is a link (which could lead outside)."""
+    try:
+        parts = _parts(relative)
+    except ValueError:
+        return None
+    folder = out
+    for part in parts[:-1]:
+        folder = folder / part
+        if folder not in checked:
+            if folder.is_symlink():
+                return None
+            checked.add(folder)
+    return folder / parts[-1]
+
+
+def _apply(commit: Path, out: Path) -> None:
+    """Carry out the journal of an update: remove the files it no longer has, move in the new.
+
+    Each step can be done again, so a commit cut short is completed by running it again."""
+    journal = json.loads((commit / JOURNAL).read_text(encoding="utf-8"))
+    checked: set[Path] = set()
+    for relative in journal["deletes"]:
+        target = _inside(out, relative, checked)
+        if target is None:
+            continue
+        with contextlib.suppress(OSError):
+            target.unlink()
+            for folder in target.parents:  # folders left empty go too
+                if folder == out:
+                    break
+                folder.rmdir()
+    made: set[Path] = set()
+    for relative in journal["moves"]:
+        source = commit.joinpath(*_parts(relative))
+        target = _inside(out, relative, checked)
+        if target is None or not source.is_file():
+            continue  # moved already, by the commit this completes
+        if target.parent not in made:
+            _make_folder(out, target.parent)
+            made.add(target.parent)
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        source.replace(target)
+    shutil.rmtree(commit, ignore_errors=True)
+
+
+def _make_folder(out: Path, folder: Path) -> None:
+    """Make ``folder`` inside ``out``, replacing files that stand where a folder must be."""
+    missing = []
+    while folder != out and not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+        path.mkdir()

@@ -222,60 +222,72 @@ def render_all(
     problems: Problems,
     staging: Staging | None = None,
     progress: Callable[[int, int], None] | None = None,
-    previous: Callable[[str, str], Path | None] | None = None,
+    previous: Mapping[str, Page] | None = None,
 ) -> Rendering:
     """Render every job, then the sitemap and robots.txt, into ``staging``.
 
-    ``previous(file, fingerprint)`` finds the published file an earlier build rendered for the
-    same fingerprint: it is linked into the new site instead of being rendered again. The other
-    jobs are spread over worker processes, which write their files themselves.
+    ``previous`` holds the cache's record of each published file: one rendered for the same
+    fingerprint, and still as recorded, is kept instead of being rendered again. This process
+    fingerprints the jobs an earlier build rendered (the posts they share are fingerprinted once
+    that way); the jobs left are spread over worker processes, which fingerprint them when no
+    earlier build did, render them and write their files themselves.
     """
 
-    def render_one(job: RenderJob) -> tuple[str | None, Page | None, bool, list[Problem]]:
-        """(file, its cache record, whether it was rendered, problems) for one job."""
+    def render_one(
+        item: tuple[RenderJob, str, str | None],
+    ) -> tuple[bool, Page | None, list[Problem]]:
+        """(whether it rendered, the cache record of its file, problems) for one job."""
+        job, relative, key = item
         found = Problems()
+        if key is None and staging is not None:
+            key = renderer.fingerprint(job, site)
+        data = renderer.render(job, site, found)
+        if data is None or staging is None:
+            return data is not None, None, found.items
+        status = staging.write(relative, data)
+        page = Page(key, status.st_size, status.st_mtime_ns) if key is not None else None
+        return True, page, found.items
+
+    files: dict[str, Page | None] = {}
+    targets: list[str | None] = []
+    todo: list[tuple[RenderJob, str, str | None]] = []
+    for job in jobs:
         target = output_file(job.path)
         if target is None:
             message = f"the URL {job.path} would be written outside the output folder"
-            found.error(job.source, 1, 1, message)
-            return None, None, False, found.items
+            problems.error(job.source, 1, 1, message)
+            targets.append(None)
+            continue
         relative = target.as_posix()
-        key = renderer.fingerprint(job, site) if staging is not None else None
-        old = previous(relative, key) if previous is not None and key is not None else None
-        if old is not None and staging is not None and key is not None:
-            status = staging.link(old, relative)
-            return relative, Page(key, status.st_size, status.st_mtime_ns), False, []
-        data = renderer.render(job, site, found)
-        if data is None:
-            return None, None, False, found.items
-        if staging is None:
-            return relative, None, True, found.items
-        status = staging.write(relative, data)
-        page = Page(key, status.st_size, status.st_mtime_ns) if key is not None else None
-        return relative, page, True, found.items
-
+        targets.append(relative)
+        key = None
+        old = previous.get(relative) if staging is not None and previous is not None else None
+        if old is not None and staging is not None:  # an earlier build wrote this file
+            key = renderer.fingerprint(job, site)
+            if key == old.fingerprint and staging.intact(relative, old.size, old.mtime_ns):
+                kept = staging.keep(relative)
+                files[relative] = old if kept is None else Page(key, kept.st_size, kept.st_mtime_ns)
+                continue
+        todo.append((job, relative, key))
     # Templates are loaded (and their sources fingerprinted) before the workers are forked, so
     # they inherit them instead of each compiling them again.
     first: dict[str, RenderJob] = {}
-    for job in jobs:
+    for job, _, _ in todo:
         if FORMATS[job.format].produce is None:
             first.setdefault(job.template, job)
     for job in first.values():
         renderer.warm(job, problems)
-    # Fingerprinting and linking are spread over the workers too: most jobs of a rebuild are that.
-    files: dict[str, Page | None] = {}
     rendered = []
-    targets = []
-    for relative, page, fresh, job_problems in parallel_map(render_one, jobs, progress=progress):
+    for (_, relative, _), (done, page, job_problems) in zip(
+        todo, parallel_map(render_one, todo, progress=progress), strict=True
+    ):
         problems.extend(job_problems)
-        targets.append(relative)
-        if relative is not None:
+        if done:
             files[relative] = page
-            if fresh:
-                rendered.append(relative)
+            rendered.append(relative)
     entries = []
-    for job, relative in zip(jobs, targets, strict=True):
-        if job.in_sitemap and relative in files:
+    for job, target_file in zip(jobs, targets, strict=True):
+        if job.in_sitemap and target_file in files:
             lastmod = job.lastmod.date().isoformat() if job.lastmod else None
             entries.append(SitemapEntry(absolute(site.config, url(site.config, job.path)), lastmod))
     for path, name, context in (
@@ -285,8 +297,9 @@ def render_all(
         job = RenderJob(path, name, "data", "the " + name, name, context=context, in_sitemap=False)
         data = renderer.render(job, site, problems)
         if data is not None:
-            if staging is not None:
-                staging.write(path.lstrip("/"), data)
-            files[path.lstrip("/")] = None
+            written = staging.write(path.lstrip("/"), data) if staging is not None else None
+            files[path.lstrip("/")] = (
+                Page("", written.st_size, written.st_mtime_ns) if written is not None else None
+            )
             rendered.append(path.lstrip("/"))
     return Rendering(files, tuple(rendered))

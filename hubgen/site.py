@@ -141,6 +141,21 @@ def _author_names(doc: Document) -> tuple[str, ...]:
     return doc.meta.authors or ((doc.meta.author,) if doc.meta.author else ())
 
 
+def _real_paths(files: Iterable[Path]) -> dict[Path, Path]:
+    """Each file's resolved path; folders resolved once, as most files share a few."""
+    folders: dict[Path, Path] = {}
+    real = {}
+    for file in files:
+        if file.is_symlink():
+            real[file] = file.resolve()
+            continue
+        folder = folders.get(file.parent)
+        if folder is None:
+            folder = folders[file.parent] = file.parent.resolve()
+        real[file] = folder / file.name
+    return real
+
+
 def assemble(
     content: Content,
     config: SiteConfig,
@@ -154,7 +169,7 @@ def assemble(
     """Link the read content into a site. Problems are collected; broken items are left out."""
     posts_docs = [d for d in content.posts if _published(d, drafts, future, now)]
     page_docs = list(content.pages)
-    real = {d.file: d.file.resolve() for d in (*content.posts, *page_docs)}  # once each: slow
+    real = _real_paths(d.file for d in (*content.posts, *page_docs))
     doc_urls = {
         real[d.file]: url(config, expand(config.permalinks.post, d.slug, d.date))
         for d in posts_docs

@@ -10,9 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import GROUP, POST, run_build
 
-from hubgen.output import MARK
+from hubgen.output import MARK, recover
 
 
 def _tree(folder: Path) -> dict[str, str]:
@@ -47,8 +48,11 @@ def _build(root: Path, out: Path, env: dict[str, str] | None = None) -> subproce
 
 
 def test_sigkill_at_any_moment_leaves_a_whole_site(make_site):
+    """Killed at any moment, a build leaves the old site or the new one, whole; or, killed while
+    an update moves its files in, its journal, which the next build completes first."""
     root = _hub(make_site, 150)
     out = root / "public"
+    commit = root / ".public.commit"
     assert _build(root, out).wait() == 0
     published = _tree(out)
     started = time.perf_counter()
@@ -64,9 +68,12 @@ def test_sigkill_at_any_moment_leaves_a_whole_site(make_site):
         process.send_signal(signal.SIGKILL)
         process.wait()
         assert out.is_dir(), f"no output after a kill at attempt {attempt}"
+        if commit.exists():  # killed while committing: the journal is completed first
+            recover(out)
+            assert not commit.exists()
         now = _tree(out)
         assert MARK in now
-        if now != published:  # the kill came after the swap: the new site, whole
+        if now != published:  # the kill came after the swap or the commit: the new site, whole
             assert _build(root, root / "check").wait() == 0
             assert now == _tree(root / "check") | {}, (
                 f"a mixed site after a kill at attempt {attempt}"
@@ -80,6 +87,35 @@ def test_sigkill_at_any_moment_leaves_a_whole_site(make_site):
             break
         time.sleep(0.1)
     assert leftovers == []
+
+
+def test_a_commit_cut_short_is_completed_by_the_next_build(make_site, monkeypatch):
+    """An update killed after moving some files in: the next build finishes the move first."""
+    root = _hub(make_site, 5)
+    assert run_build(root).published
+    (root / "content/posts/p001.md").write_text(
+        POST.format(title="Renamed", date="2021-02-11", body="Other text."), encoding="utf-8"
+    )
+    (root / "content/posts/p002.md").unlink()
+    moved: list[str] = []
+    real_replace = Path.replace
+
+    def cut_short(self: Path, target: Path) -> Path:
+        if self.parent.name != "public" and ".public.commit" in str(self):
+            if len(moved) == 2:
+                raise KeyboardInterrupt  # the process dies here, mid-commit
+            moved.append(str(target))
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(root)
+    monkeypatch.setattr(Path, "replace", real_replace)
+    assert len(moved) == 2 and (root / ".public.commit").is_dir()
+    result = run_build(root)
+    assert result.published and not (root / ".public.commit").exists()
+    assert run_build(root, out=root / "fresh").published
+    assert _tree(root / "public") == _tree(root / "fresh")
 
 
 def test_identical_bytes_across_hash_seeds_locales_and_time_zones(tmp_path):
