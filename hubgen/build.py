@@ -134,7 +134,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     cache = BuildCache.load(options.root, code(), options.output.resolve())
     if completed:  # the published files are not those the cache recorded
         cache.pages = {}
-    content = read_content(options.root, config, problems)
+    content = read_content(options.root, config, problems, cache.yaml)
     site = assemble(
         content,
         config,

@@ -1,16 +1,18 @@
 """The build cache, ``.hubgen-cache/`` beside site.yaml: what earlier builds already made.
 
-It holds two things, both keyed by fingerprints of everything they were made from:
+It holds three things, each keyed by fingerprints of everything it was made from:
 
 - **bodies**: each Markdown body rendered to HTML, keyed by its text, its file, the Markdown
   options and hubgen's code; with the links it resolved, checked again before it is used, since
   another post's URL may have changed since;
 - **pages**: for each file of the published site, the fingerprint of the job that rendered it and
-  the size and modification time it was written with, so an unchanged job's file is linked from
-  the published site into the new one instead of being rendered again.
+  the size and modification time it was written with, so an unchanged job's file is kept
+  instead of being rendered again;
+- **yaml**: what loading each front matter and YAML file gave, keyed by its text (see
+  ``yamlcache``), so a rebuild parses only the files that changed.
 
 The cache never changes what a build writes: deleting it gives byte-identical output. Each file
-(bodies in 256 shards, pages one file per output folder) carries a checksum and the fingerprint of
+(bodies in 256 shards, pages one file per output folder, yaml one file) carries a checksum and the fingerprint of
 the code that wrote it; one that is truncated, damaged or written by other code is ignored. Files
 are replaced atomically, so a killed build leaves the old one or the new one.
 """
@@ -30,10 +32,12 @@ from typing import Any
 from markupsafe import Markup
 
 from hubgen.models import Rendered, TocEntry
+from hubgen.yamlcache import YamlMemo
 
 FOLDER = ".hubgen-cache"
 BODIES = "bodies"  # bodies-<first two hex digits of their keys>.json: a rebuild rewrites few
 PAGES = "pages"  # pages-<digest of the output folder>.json: one record per output folder
+YAML = "yaml.json"
 FORMAT = 1
 
 # (href as written, what it resolved to: a URL, "" for left alone, None for a missing file)
@@ -57,6 +61,7 @@ class BuildCache:
     bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
     pages: dict[str, Page] = field(default_factory=dict)
     used_bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    yaml: YamlMemo = field(default_factory=YamlMemo)
     _kept: set[str] = field(default_factory=set)  # shards with a newly rendered body
     _shards: dict[str, set[str]] = field(default_factory=dict)  # shard file -> keys it held
 
@@ -74,6 +79,10 @@ class BuildCache:
                     }
                     cache.bodies |= shard
                     cache._shards[file.name] = set(shard)
+        with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
+            known = _read(cache.folder / YAML, code)
+            if isinstance(known, dict):
+                cache.yaml = YamlMemo(known)
         with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
             pages = _read(cache.folder / per_output(PAGES, output), code)
             if isinstance(pages, dict):
@@ -98,6 +107,8 @@ class BuildCache:
                     (self.folder / name).unlink(missing_ok=True)
                 elif name in self._kept or entries.keys() != self._shards.get(name):
                     _write(self.folder / name, self.code, entries)
+            if self.yaml.used.keys() != self.yaml.loaded:
+                _write(self.folder / YAML, self.code, self.yaml.used)
             if output is not None:
                 records = {k: [p.fingerprint, p.size, p.mtime_ns] for k, p in pages.items()}
                 _write(
@@ -145,22 +156,6 @@ class BuildCache:
         }
 
     # --- pages ----------------------------------------------------------------------------------
-
-    def published(self, output: Path, relative: str, fingerprint: str) -> Path | None:
-        """The published file rendered for ``fingerprint``, if it is there untouched.
-
-        ``output``: the published folder, resolved."""
-        page = self.pages.get(relative)
-        if page is None or page.fingerprint != fingerprint or self.output != str(output):
-            return None
-        file = output / relative
-        try:
-            status = file.stat()
-        except OSError:
-            return None
-        if status.st_size != page.size or status.st_mtime_ns != page.mtime_ns:
-            return None
-        return file
 
 
 def _shard(key: str) -> str:

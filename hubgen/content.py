@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
+from hubgen import yamlio
 from hubgen.config import SiteConfig
 from hubgen.errors import Problem, Problems, did_you_mean, display_path
 from hubgen.files import walk
@@ -18,6 +19,7 @@ from hubgen.frontmatter import SourceText, split
 from hubgen.groupspec import GroupSpec, Url
 from hubgen.parallel import parallel_map
 from hubgen.schema import CONFIG, Text, When, validate
+from hubgen.yamlcache import YamlMemo
 from hubgen.yamlio import Marks, decode, load_mapping, read_file
 
 POST_SUFFIXES = (".md", ".markdown", ".html")
@@ -268,12 +270,25 @@ def _read_documents(
             parts = parts[:-1]
         files.append((file, parts[-1] if kind == "post" else "/".join(parts)))
 
-    def read(item: tuple[Path, str]) -> tuple[Document | None, list[Problem]]:
-        found = Problems()
-        return _document(kind, item[0], root, item[1], config, found), found.items
+    memo = yamlio.current_memo()
 
-    for document, found in parallel_map(read, files, min_items=500):  # parsing YAML is slow
+    def read(item: tuple[Path, str]) -> tuple[Document | None, list[Problem], list[Any]]:
+        """The document, its problems, and the memo's entries it used (for a worker's parent)."""
+        found = Problems()
+        before = len(memo.log) if memo is not None else 0
+        document = _document(kind, item[0], root, item[1], config, found)
+        return document, found.items, memo.log[before:] if memo is not None else []
+
+    # Parsing YAML is slow, so it is spread over worker processes; once the memo knows most of
+    # it (a rebuild), reading is not worth shipping the documents back from workers.
+    remembered = memo is not None and len(memo.known) >= len(files)
+    results = [read(f) for f in files] if remembered else parallel_map(read, files, min_items=500)
+    for document, found, used in results:
         problems.extend(found)
+        if memo is not None:
+            for name, entry in used:  # what a worker process used or learnt
+                memo.known[name] = entry
+                memo.use(name, entry)
         if document is not None:
             documents.append(document)
     return documents
@@ -349,8 +364,16 @@ def _sub_marks(marks: Marks, key: str) -> Marks:
     return Marks(keys, values, marks.value((key,)))
 
 
-def read_content(root: Path, config: SiteConfig, problems: Problems) -> Content:
-    """Read every post, page, group and author of the site at ``root``."""
+def read_content(
+    root: Path, config: SiteConfig, problems: Problems, memo: YamlMemo | None = None
+) -> Content:
+    """Read every post, page, group and author of the site at ``root``; YAML loaded before is
+    taken from ``memo``, which learns the rest."""
+    with yamlio.remembering(memo if memo is not None else YamlMemo()):
+        return _read_content(root, config, problems)
+
+
+def _read_content(root: Path, config: SiteConfig, problems: Problems) -> Content:
     content = root / "content"
     if not content.is_dir():
         problems.error(

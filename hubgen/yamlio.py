@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from hubgen.errors import Problem
+from hubgen.yamlcache import YamlMemo
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -89,6 +91,25 @@ def _position(node: Node, line_offset: int) -> Position:
     return (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
 
 
+# The memo of the content being read (see ``remembering``); forked workers inherit it.
+_memo: YamlMemo | None = None
+
+
+@contextlib.contextmanager
+def remembering(memo: YamlMemo) -> Iterator[YamlMemo]:
+    """Within the block, ``load_yaml`` takes what it loaded before from ``memo`` and adds to it."""
+    global _memo
+    _memo = memo
+    try:
+        yield memo
+    finally:
+        _memo = None
+
+
+def current_memo() -> YamlMemo | None:
+    return _memo
+
+
 def load_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, Marks, list[Problem]]:
     """Parse one YAML document safely.
 
@@ -96,6 +117,27 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, Marks, l
     value stands, and the problems found: a syntax error, or duplicate keys (warnings).
     ``line_offset`` is added to every line, for documents embedded in a larger file.
     """
+    memo = _memo
+    if memo is not None:
+        found = memo.get(text, line_offset)
+        if found is not None:
+            data, keys, values, start, warnings = found
+            problems = [
+                Problem(path, line, column, message, hint, "warning")
+                for line, column, message, hint, _ in warnings
+            ]
+            return data, Marks(keys, values, start), problems
+    data, marks, problems = _load(text, path, line_offset)
+    if memo is not None and data is not None and all(p.severity == "warning" for p in problems):
+        # only loads without errors are kept, so every problem kept is a warning
+        warnings = [(p.line, p.column, p.message, p.hint, p.severity) for p in problems]
+        memo.put(
+            text, line_offset, data, dict(marks.keys), dict(marks.values), marks.start, warnings
+        )
+    return data, marks, problems
+
+
+def _load(text: str, path: str, line_offset: int) -> tuple[Any, Marks, list[Problem]]:
     start = (1 + line_offset, 1)
     try:
         node = yaml.compose(text, Loader=_Loader)

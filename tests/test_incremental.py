@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jinja2 import meta
 
-from hubgen.cache import BODIES, FOLDER, PAGES
+from hubgen import yamlio
+from hubgen.cache import BODIES, FOLDER, PAGES, YAML
 from hubgen.render import referenced_templates
 from tests.conftest import MakeSite, errors, run_build, write_files
 
@@ -174,7 +175,8 @@ def test_a_corrupted_or_truncated_cache_is_ignored(make_site: MakeSite, tmp_path
         b"\n".join([header, json.dumps({**forged, "output": "/x"}).encode(), checksum]),
     ):
         cache = root / FOLDER
-        for damaged in (file, *cache.glob(f"{BODIES}-*.json"), *cache.glob("inputs-*.json")):
+        damaged_files = (file, cache / YAML, *cache.glob(f"{BODIES}-*.json"))
+        for damaged in (*damaged_files, *cache.glob("inputs-*.json")):
             damaged.write_bytes(bad)
         result = run_build(root)
         assert not errors(result)
@@ -373,3 +375,68 @@ def test_template_dependencies_are_never_too_few() -> None:
         assert found is None or (None not in wanted and wanted <= set(found)), source
     assert referenced_templates('{% include "a" ~ x %}') is None
     assert referenced_templates('{% import "n.html" as n %}{% extends "b" %}') == ["n.html", "b"]
+
+
+def test_an_update_moves_in_only_changed_files_and_removes_what_is_gone(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    root = make_site({**SITE, "static/css/extra.css": "a { color: red; }\n"})
+    run_build(root)
+    out = root / "public"
+    untouched = out / "about/index.html"
+    inode, folder = untouched.stat().st_ino, out.stat().st_ino
+    (root / "content/posts/p5.md").unlink()  # a deleted post: its page and folder go
+    (root / "static/css/extra.css").write_text("a { color: blue; }\n")
+    result = run_build(root)
+    assert result.published and not errors(result)
+    assert out.stat().st_ino == folder  # updated in place, not swapped
+    assert untouched.stat().st_ino == inode  # left in place, not rewritten
+    assert not (out / "2026/01/p5").exists()
+    assert (out / "css/extra.css").read_text() == "a { color: blue; }\n"
+    assert tree(out) == clean_build(root, tmp_path / "clean")
+    assert not list(root.glob(".public.*"))
+
+
+def test_a_link_planted_in_the_output_is_never_followed(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    root = make_site(SITE)
+    run_build(root)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(root / "public/2026/01/p2")
+    (root / "public/2026/01/p2").symlink_to(outside, target_is_directory=True)
+    post = root / "content/posts/p2.md"
+    post.write_text(post.read_text() + "Edited.\n")
+    folder = (root / "public").stat().st_ino
+    result = run_build(root)
+    assert result.published and not errors(result)
+    assert (root / "public").stat().st_ino != folder  # a full build, swapped in
+    assert list(outside.iterdir()) == []  # nothing written through the link
+    assert not (root / "public/2026/01/p2").is_symlink()  # a full build replaced the folder
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_remembered_yaml_gives_the_same_data_and_warnings(
+    make_site: MakeSite, tmp_path: Path, monkeypatch
+) -> None:
+    duplicate = "---\ntitle: Twice\ntitle: Twice again\ndate: 2026-02-01\n---\nText.\n"
+    root = make_site({**SITE, "content/posts/twice.md": duplicate})
+    first = run_build(root)
+    warnings = [p.format() for p in first.problems]
+    assert any("duplicate key 'title'" in w for w in warnings)
+    parsed: list[str] = []
+    real_load = yamlio._load
+
+    def counting(text: str, path: str, line_offset: int):  # type: ignore[no-untyped-def]
+        parsed.append(path)
+        return real_load(text, path, line_offset)
+
+    monkeypatch.setattr(yamlio, "_load", counting)
+    post = root / "content/posts/p2.md"
+    post.write_text(post.read_text().replace("title: Post 2", "title: Post two"))
+    again = run_build(root)
+    # every other content file's YAML was remembered (site.yaml and the theme's are read first)
+    assert [p for p in parsed if p.startswith("content/")] == ["content/posts/p2.md"]
+    assert [p.format() for p in again.problems] == warnings
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
