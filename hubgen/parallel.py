@@ -7,6 +7,7 @@ travel back. Work is shipped in a few large chunks, not item by item.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -31,7 +32,9 @@ def _run(bounds: tuple[int, int]) -> list[Any]:
     if _task is None:  # only ever called in a worker forked by parallel_map
         raise RuntimeError("no parallel task")
     function, items = _task
-    return [function(items[index]) for index in range(*bounds)]
+    results = [function(items[index]) for index in range(*bounds)]
+    gc.collect(0)  # the chunk's garbage, when the build has paused automatic collection
+    return results
 
 
 def parallel_map(
@@ -55,6 +58,7 @@ def parallel_map(
     size = -(-len(items) // pieces)
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _task = (function, items)
+    gc.freeze()  # what exists now is out of the workers' collections (and copied on write less)
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
             results = []
@@ -65,3 +69,4 @@ def parallel_map(
             return results
     finally:
         _task = None
+        gc.unfreeze()
