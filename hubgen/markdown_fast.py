@@ -69,6 +69,7 @@ _RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t
 _PLAIN_START = re.compile(r"[^\s>*+-](?<!\d)|\d+(?![.)])")
 _SCHEME = re.compile(r"(?:script|data|file)[\s\\]*[:&]")
 _DELIMITER = re.compile(r"[*_~]")
+_HTML_TAG = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*[\s/>]|/[A-Za-z]|[!?])")
 _UNICODE_SPACE = re.compile("[^\\S\\x00-\\x7f]")
 _TAG = re.compile(r'<h([1-6])>|<a href="([^"]*)"|<pre><code[^>]*>')
 _CODE_END = "</code></pre>\n"
@@ -246,6 +247,8 @@ class FastMarkdown:
         self._md.enable_many(["table", "strikethrough", "footnote", "tasklist", "deflist"])
 
     def _eligible(self, body: str) -> bool:
+        if "<" in body and _HTML_TAG.search(body.replace(MORE, "")):
+            return False  # raw HTML: declined anyway once parsed, so not parsed at all
         if _slow(body):
             return False
         # markdown-it-py knows HTML comments and declarations that markdown-it-pyrs leaves as text

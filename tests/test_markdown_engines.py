@@ -90,7 +90,7 @@ and a [local](#title-with-code-and-emphasis) fragment, [root](/about/#team).
 
 ```python
 def hello():
-    return "<world>"
+    return 1 < 2 and "a && b"
 ```
 
 ```unknown-language
