@@ -6,7 +6,7 @@ import datetime as dt
 import gc
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,11 +68,11 @@ def _settings(options: BuildOptions) -> str:
     return json.dumps([code(), str(options.output.resolve()), *chosen])
 
 
-def _static(staging: Staging, cache: BuildCache, file: Path, relative: str) -> Page:
+def _static(staging: Staging, published: Mapping[str, Page], file: Path, relative: str) -> Page:
     """A static file into the new site: kept when the published copy is of the same source."""
     status = file.stat()
     key = f"static {status.st_size} {status.st_mtime_ns} {file}"
-    old = cache.pages.get(relative) if cache.output == str(staging.out) else None
+    old = published.get(relative)
     if (
         old is not None
         and old.fingerprint == key
@@ -170,8 +170,9 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         problems,
     )
     static |= {path.lstrip("/"): file for file, path in site.resources}
-    previous = cache.pages.keys() if cache.pages and cache.output == str(output) else None
-    staging = Staging(options.output, previous) if options.write else None
+    # what the cache knows of the published site: every file, with the fingerprint it was made for
+    published = cache.pages if cache.output == str(output) else {}
+    staging = Staging(options.output, published.keys() or None) if options.write else None
     try:
         rendering = render_all(
             jobs,
@@ -180,7 +181,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
             problems,
             staging,
             progress,
-            cache.pages if cache.output == str(output) else None,
+            published,
         )
         written = set(rendering.files)
         records = dict(rendering.files)
@@ -189,7 +190,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
                 shown = display_path(file, options.root)
                 problems.error(shown, 0, 0, f"this file would replace the page /{relative}")
             elif staging is not None:
-                records[relative] = _static(staging, cache, file, relative)
+                records[relative] = _static(staging, published, file, relative)
         publish = staging is not None and (
             not _failed(problems, options.strict) or options.keep_going
         )

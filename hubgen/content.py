@@ -287,7 +287,6 @@ def _read_documents(
         problems.extend(found)
         if memo is not None:
             for name, entry in used:  # what a worker process used or learnt
-                memo.known[name] = entry
                 memo.use(name, entry)
         if document is not None:
             documents.append(document)

@@ -28,6 +28,7 @@ from hubgen.markdown_common import (
     LinkResolver,
     anchor_slug,
     clean,
+    ended,
     highlight_block,
     link_problem,
     unsafe,
@@ -124,6 +125,7 @@ class PythonMarkdown:
         resolve: LinkResolver | None = None,
         toc_min: int = 3,
     ) -> tuple[Rendered, list[Problem]]:
+        body = ended(body)
         env: dict[str, Any] = {"resolve": resolve, "body_line": body_line, "source": source}
         tokens = self._md.parse(body, env)
         content = self._md.renderer.render(tokens, self._md.options, env)
@@ -170,8 +172,6 @@ class MarkdownRenderer:
         resolve: LinkResolver | None = None,
         toc_min: int = 3,
     ) -> tuple[Rendered, list[Problem]]:
-        if not body.endswith("\n"):  # a file's last line; the engines differ in code left open
-            body += "\n"
         if self._fast is not None:
             done = self._fast.render(
                 body, source=source, body_line=body_line, resolve=resolve, toc_min=toc_min

@@ -20,6 +20,7 @@ __all__ = [
     "LinkResolver",
     "anchor_slug",
     "clean",
+    "ended",
     "highlight_block",
     "link_problem",
     "unique_slug",
@@ -74,6 +75,11 @@ def unsafe_problem(source: str, line: int, url: str) -> Problem:
 def link_problem(source: str, line: int, href: str) -> Problem:
     hint = "links to other posts name their source file, e.g. ../other-post.md"
     return Problem(source, line, 1, f"link to a missing file: {href}", hint)
+
+
+def ended(body: str) -> str:
+    """The body with its last line ended: the engines differ on code left open at the end."""
+    return body if body.endswith("\n") else body + "\n"
 
 
 def clean(text: str) -> str:

@@ -25,6 +25,7 @@ from hubgen.markdown_common import (
     LinkResolver,
     anchor_slug,
     clean,
+    ended,
     highlight_block,
     link_problem,
     unique_slug,
@@ -38,7 +39,6 @@ except ImportError:  # pragma: no cover - no wheel for this platform: markdown-i
     markdown_it_pyrs = None  # type: ignore[assignment]
 
 AVAILABLE = markdown_it_pyrs is not None
-VERSION = getattr(markdown_it_pyrs, "__version__", "")
 
 INLINE = frozenset(
     {
@@ -247,12 +247,12 @@ class FastMarkdown:
         self._md.enable_many(["table", "strikethrough", "footnote", "tasklist", "deflist"])
 
     def _eligible(self, body: str) -> bool:
+        # Raw HTML is declined once parsed, so it is not parsed at all; this also catches the
+        # HTML comments and declarations that markdown-it-pyrs, unlike markdown-it-py, leaves as
+        # text. <!--more--> alone on its line is the one raw HTML let through (see _walk).
         if "<" in body and _HTML_TAG.search(body.replace(MORE, "")):
-            return False  # raw HTML: declined anyway once parsed, so not parsed at all
-        if _slow(body):
             return False
-        # markdown-it-py knows HTML comments and declarations that markdown-it-pyrs leaves as text
-        return not (self._raw_html and ("<!" in body.replace(MORE, "") or "<?" in body))
+        return not _slow(body)
 
     def _walk(self, body: str, body_line: int) -> _Walk | None:
         tree = self._md.tree(body)
@@ -275,6 +275,7 @@ class FastMarkdown:
         toc_min: int = 3,
     ) -> tuple[Rendered, list[Problem]] | None:
         """The body rendered, or None when markdown-it-py must render it."""
+        body = ended(body)
         if not self._eligible(body):
             return None
         walk = self._walk(body, body_line)

@@ -138,8 +138,7 @@ class Staging:
 
     def __init__(self, out: Path, previous: Collection[str] | None = None) -> None:
         self.out = out.resolve()
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        recover(self.out)
+        self.out.parent.mkdir(parents=True, exist_ok=True)  # a build has run ``recover`` first
         self._found: dict[str, tuple[int, int]] = {}
         self.update = False
         if previous is not None:

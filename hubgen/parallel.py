@@ -7,10 +7,11 @@ travel back. Work is shipped in a few large chunks, not item by item.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -31,7 +32,12 @@ def workers() -> int:
 def _run(bounds: tuple[int, int]) -> list[Any]:
     if _task is None:  # only ever called in a worker forked by parallel_map
         raise RuntimeError("no parallel task")
-    function, items = _task
+    return _chunk(*_task, bounds)
+
+
+def _chunk(
+    function: Callable[[Any], Any], items: Sequence[Any], bounds: tuple[int, int]
+) -> list[Any]:
     results = [function(items[index]) for index in range(*bounds)]
     gc.collect(0)  # the chunk's garbage, when the build has paused automatic collection
     return results
@@ -47,23 +53,27 @@ def parallel_map(
     """``[function(item) for item in items]``, in order, over forked workers when it pays."""
     global _task
     count = workers()
-    if count < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
-        results = []
-        for done, item in enumerate(items, start=1):
-            results.append(function(item))
-            if progress is not None and (done % 100 == 0 or done == len(items)):
-                progress(done, len(items))
-        return results
-    pieces = count * 4  # a few chunks each, so one slow chunk does not hold up the others
-    size = -(-len(items) // pieces)
+    serial = (
+        count < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods()
+    )
+    # serially, chunks of 100; else a few chunks per worker, so one slow chunk holds up no other
+    size = 100 if serial else max(1, -(-len(items) // (count * 4)))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
-    _task = (function, items)
-    gc.freeze()  # what exists now is out of the workers' collections (and copied on write less)
+    # What exists now is out of the collections made after each chunk (and, in workers, is
+    # copied on write less).
+    gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
-            results = []
-            for chunk in pool.imap(_run, bounds):
-                results.extend(chunk)
+        with contextlib.ExitStack() as stack:
+            chunks: Iterable[list[Any]]
+            if serial:
+                chunks = (_chunk(function, items, chunk) for chunk in bounds)
+            else:
+                _task = (function, items)
+                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(count))
+                chunks = pool.imap(_run, bounds)
+            results: list[R] = []
+            for chunk in chunks:
+                results += chunk
                 if progress is not None:
                     progress(len(results), len(items))
             return results

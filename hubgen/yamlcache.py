@@ -75,7 +75,8 @@ class YamlMemo:
         self.log: list[tuple[str, Any]] = []  # ``used`` in the order it grew
 
     def use(self, name: str, entry: Any) -> None:
-        """Count an entry as used by this build (one a worker process used, too)."""
+        """Count an entry as used by this build, and know it (one a worker process found)."""
+        self.known[name] = entry
         if name not in self.used:
             self.used[name] = entry
             self.log.append((name, entry))
@@ -122,6 +123,5 @@ class YamlMemo:
         except (TypeError, ValueError, RecursionError):
             return None
         name = key(text, line_offset)
-        self.known[name] = entry
         self.use(name, entry)
         return name, entry
