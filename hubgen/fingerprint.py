@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import importlib.metadata
+import marshal
 import struct
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
@@ -62,9 +63,15 @@ def code() -> str:
     return _hash(b"code", b"".join(parts)).hex()
 
 
-@cache
-def _fields(kind: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(kind))
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _fields(kind: type) -> tuple[str, ...] | None:
+    """The fields of a dataclass, None for any other type."""
+    if kind not in _FIELDS:
+        dataclass = dataclasses.is_dataclass(kind)
+        _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind)) if dataclass else None
+    return _FIELDS[kind]
 
 
 _LENGTH = struct.Struct(">Q")
@@ -78,6 +85,11 @@ def _text(value: str) -> bytes:
     return value.encode("utf-8", "surrogatepass")
 
 
+def _date(value: dt.date) -> bytes:
+    """A date, or a datetime with its zone."""
+    return _leaf(b"date", f"{value.isoformat()} {getattr(value, 'tzinfo', None)!r}".encode())
+
+
 # Exact types, looked up before anything else: most values are one of these.
 _LEAVES: dict[type, Callable[[Any], bytes]] = {
     str: lambda v: _leaf(b"s", _text(v)),
@@ -87,15 +99,22 @@ _LEAVES: dict[type, Callable[[Any], bytes]] = {
     float: lambda v: _leaf(b"f", repr(v).encode()),
     type(None): lambda v: b"n",
     bytes: lambda v: _leaf(b"y", v),
+    dt.datetime: lambda v: _date(v),
+    dt.date: lambda v: _date(v),
 }
+
+
+# Values marshal writes exactly, each with its type (True is not 1, nor '1').
+_PLAIN = frozenset({str, int, bool, float, type(None)})
 
 
 class Fingerprints:
     """Digests of values, each dataclass instance walked once however many jobs show it.
 
     ``of`` gives an unambiguous encoding of a value: each plain value as a tag, its length and
-    its bytes; each tuple or dataclass instance, which cannot change, as the digest of its
-    parts', remembered for the next job that shows it.
+    its bytes; each tuple or dataclass instance, which cannot change, as the digest of its parts
+    (plain ones written by marshal in one call, the others as their own encodings), remembered
+    for the next job that shows it.
     """
 
     def __init__(self) -> None:
@@ -108,34 +127,40 @@ class Fingerprints:
         remembered = self._memo.get(id(value))
         if remembered is not None and remembered[0] is value:
             return remembered[1]
+        # Tuples and dataclass instances are immutable: each is walked once, however many jobs
+        # show it (a post in every listing, a paginator's pages on every page).
+        names = _fields(type(value))
+        if names is not None:
+            parts = self._parts([getattr(value, name) for name in names])
+            encoded = b"#" + _hash(type(value).__qualname__.encode(), parts)
+        elif isinstance(value, tuple):
+            encoded = b"#" + _hash(b"tuple", self._parts(value))
+        else:
+            return self._other(value)
+        self._memo[id(value)] = (value, encoded)  # the value is kept, so its id stays its own
+        return encoded
+
+    def _parts(self, items: Iterable[object]) -> bytes:
+        """Plain parts go to marshal as they are (it keeps their types apart and refuses their
+        subclasses); any other part as its encoding, which is bytes, unlike a plain part."""
+        return marshal.dumps([i if type(i) in _PLAIN else self.of(i) for i in items], 2)
+
+    def _other(self, value: object) -> bytes:
         if isinstance(value, str):
             return _leaf(type(value).__name__.encode(), _text(value))
         if value is None or isinstance(value, bool | int | float):
             return _leaf(type(value).__name__.encode(), repr(value).encode())
-        if isinstance(value, dt.date):  # datetime too, with its zone
-            zone = repr(getattr(value, "tzinfo", None))
-            return _leaf(b"date", f"{value.isoformat()} {zone}".encode())
+        if isinstance(value, dt.date):
+            return _date(value)
         if isinstance(value, Path | Enum | zoneinfo.ZoneInfo):
             return _leaf(type(value).__name__.encode(), str(value).encode())
         if isinstance(value, set | frozenset):
             return _leaf(b"set", b"".join(sorted(self.of(item) for item in value)))
         if isinstance(value, list):  # mutable: never remembered
-            return _leaf(b"list", b"".join([self.of(item) for item in value]))
+            return _leaf(b"list", self._parts(value))
         if isinstance(value, Mapping):
-            return _leaf(b"map", b"".join([self.of(k) + self.of(v) for k, v in value.items()]))
-        # Tuples and dataclass instances are immutable: each is walked once, however many jobs
-        # show it (a post in every listing, a paginator's pages on every page).
-        if isinstance(value, tuple):
-            digest = _hash(b"tuple", b"".join([self.of(item) for item in value]))
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            kind = type(value)
-            parts = b"".join([self.of(getattr(value, name)) for name in _fields(kind)])
-            digest = _hash(kind.__qualname__.encode(), parts)
-        else:
-            raise Unknown(f"no fingerprint for {type(value).__name__}")
-        encoded = b"#" + digest  # a digest's length is fixed
-        self._memo[id(value)] = (value, encoded)  # the value is kept, so its id stays its own
-        return encoded
+            return _leaf(b"map", self._parts([x for item in value.items() for x in item]))
+        raise Unknown(f"no fingerprint for {type(value).__name__}")
 
     def combine(self, parts: Iterable[object]) -> str:
         return _hash(b"all", b"".join([self.of(part) for part in parts])).hex()

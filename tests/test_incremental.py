@@ -16,9 +16,12 @@ import jinja2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jinja2 import meta
+from markupsafe import Markup
 
 from hubgen import yamlio
 from hubgen.cache import BODIES, FOLDER, PAGES, YAML
+from hubgen.fingerprint import Fingerprints
+from hubgen.models import Facet, TocEntry
 from hubgen.render import referenced_templates
 from tests.conftest import MakeSite, errors, run_build, write_files
 
@@ -353,6 +356,52 @@ def test_a_post_is_published_when_its_date_comes(make_site: MakeSite) -> None:
     assert run_build(root).rendered == ()
     result = run_build(root, now=dt.datetime(2026, 12, 2, tzinfo=dt.UTC))
     assert "2026/12/later/index.html" in result.rendered
+
+
+def _typed(value: object) -> object:
+    """``value`` with the type of every part spelled out: equal only if a fingerprint may be."""
+    if isinstance(value, tuple | list):
+        return (type(value).__name__, tuple(_typed(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((_typed(k), _typed(v)) for k, v in value.items()))
+    if isinstance(value, TocEntry | Facet):
+        return (type(value).__name__, _typed(tuple(vars(value).values())))
+    return (type(value).__name__, value)
+
+
+_LEAF = (
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.sampled_from([0.5, 1.0])
+    | st.sampled_from(["", "1", "a", "#", "s", "\x00", "é"])
+    | st.sampled_from([b"", b"1", b"#"])
+    | st.sampled_from(["", "1", "a"]).map(Markup)
+    | st.dates(dt.date(2026, 1, 1), dt.date(2026, 1, 3))
+)
+_VALUE = st.recursive(
+    _LEAF,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(st.sampled_from(["a", "b", 1, True]), inner, max_size=2)
+        | st.builds(
+            TocEntry, st.integers(1, 2), st.sampled_from(["a", "b"]), st.sampled_from(["", "a"])
+        )
+        | st.builds(Facet, inner, st.sampled_from(["a", "ab"]), st.just(""), st.integers(0, 1))
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=int(os.environ.get("HUBGEN_FUZZ_EXAMPLES", "300")), deadline=None)
+@given(_VALUE, _VALUE)
+def test_fingerprints_tell_apart_any_two_different_values(a: object, b: object) -> None:
+    """Two values get one fingerprint only if they are equal, part for part and type for type."""
+    prints = Fingerprints()
+    same = prints.combine([a]) == Fingerprints().combine([b])
+    assert same == (_typed(a) == _typed(b)), (a, b)
+    assert prints.combine([a]) == prints.combine([a])  # remembered parts give the same digest
 
 
 def test_template_dependencies_are_never_too_few() -> None:
