@@ -6,22 +6,22 @@ import datetime as dt
 import gc
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hubgen import inputs
 from hubgen.cache import FOLDER, BuildCache, Page
 from hubgen.config import load_config
-from hubgen.content import read_content
+from hubgen.content import Reads, read_content
 from hubgen.errors import Problem, Problems, display_path
 from hubgen.files import static_files
-from hubgen.fingerprint import code
+from hubgen.fingerprint import Fingerprints, code
 from hubgen.output import Staging, check_output, recover
 from hubgen.outputs import find_icon
 from hubgen.plan import plan
 from hubgen.render import Renderer, render_all
-from hubgen.site import assemble
+from hubgen.site import Assembled, assemble
 from hubgen.theme import environment, load_theme
 
 Progress = Callable[[int, int], None]
@@ -58,6 +58,28 @@ class BuildResult:
         return any(p.severity == "error" for p in self.problems)
 
 
+@dataclass
+class Session:
+    """What a process that builds one hub again and again (``hubgen serve``) keeps between its
+    builds, so each redoes only what changed: the posts and pages read, the cache with its bodies
+    as objects, the posts assembled, the fingerprints of what they show. Nothing in it changes
+    what a build writes; ``close`` saves the cache for the next process.
+    """
+
+    reads: Reads = field(default_factory=Reads)
+    posts: Assembled = field(default_factory=dict)
+    cache: BuildCache | None = None
+    prints: Fingerprints | None = None
+
+    def changed(self, paths: Iterable[Path]) -> None:
+        """Files the watcher saw change: read again even if their size and mtime look the same."""
+        self.reads.changed.update(paths)
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.save(None, {})
+
+
 def _failed(problems: Problems, strict: bool) -> bool:
     return bool(problems.errors) or (strict and bool(problems.warnings))
 
@@ -84,18 +106,22 @@ def _static(staging: Staging, published: Mapping[str, Page], file: Path, relativ
     return Page(key, copied.st_size, copied.st_mtime_ns)
 
 
-def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+def build(
+    options: BuildOptions, progress: Progress | None = None, session: Session | None = None
+) -> BuildResult:
     """Build the hub ``options`` name; problems are in the result, never raised."""
     collecting = gc.isenabled()
     try:
-        return _build(options, progress)
+        return _build(options, progress, session)
     finally:
         gc.unfreeze()
         if collecting:
             gc.enable()
 
 
-def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
+def _build(
+    options: BuildOptions, progress: Progress | None, session: Session | None
+) -> BuildResult:
     started = time.perf_counter()
     problems = Problems()
 
@@ -119,6 +145,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
             p for kind in ("new", "old") for p in output.parent.glob(f".{output.name}.{kind}-*")
         ]
         leftovers.append(output.parent / f".{output.name}.commit")
+    if options.write and session is None:  # a session builds only when something changed
         state = inputs.take(
             [root], _settings(options), skip=[output, cache_folder, root / ".git", *leftovers]
         )
@@ -147,10 +174,14 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     # the collector would go over them again and again for nothing (a third of a rebuild). It
     # is paused for the build; workers collect what each chunk of pages left (see parallel).
     gc.disable()
-    cache = BuildCache.load(options.root, code(), options.output.resolve())
+    carried = session.cache if session is not None else None
+    cache = carried or BuildCache.load(options.root, code(), options.output.resolve())
     if completed:  # the published files are not those the cache recorded
         cache.pages = {}
-    content = read_content(options.root, config, problems, cache.yaml)
+    reads = session.reads if session is not None else None
+    content = read_content(options.root, config, problems, cache.yaml, reads)
+    if reads is not None:
+        reads.done()
     site = assemble(
         content,
         config,
@@ -159,10 +190,12 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         future=options.future,
         now=options.now,
         cache=cache,
+        reuse=session.posts if session is not None else None,
     )
     icon = config.feeds.icon or find_icon((*theme.static_dirs, options.root / "static"))
     jobs = plan(site, problems, icon)
-    renderer = Renderer(environment(options.root, theme, config), options.root, theme)
+    prints = Fingerprints(session.prints) if session is not None else None
+    renderer = Renderer(environment(options.root, theme, config), options.root, theme, prints)
 
     static = static_files(
         [*((d, d.parent) for d in theme.static_dirs), (options.root / "static", options.root)],
@@ -172,7 +205,11 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     static |= {path.lstrip("/"): file for file, path in site.resources}
     # what the cache knows of the published site: every file, with the fingerprint it was made for
     published = cache.pages if cache.output == str(output) else {}
-    staging = Staging(options.output, published.keys() or None) if options.write else None
+    # a session's own last build left the folder as its records say (and nobody else writes it)
+    trusted = (
+        {k: (p.size, p.mtime_ns) for k, p in published.items()} if carried is not None else None
+    )
+    staging = Staging(options.output, published.keys() or None, trusted) if options.write else None
     try:
         rendering = render_all(
             jobs,
@@ -194,9 +231,16 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         publish = staging is not None and (
             not _failed(problems, options.strict) or options.keep_going
         )
+        kept = {k: v for k, v in records.items() if v is not None}
         if publish and staging is not None:
             staging.publish(records.keys())
-            cache.save(output, {k: v for k, v in records.items() if v is not None})
+        if session is not None:  # the files are saved when the session closes
+            session.cache = cache.carry(
+                *((str(output), kept) if publish else (cache.output, published))
+            )
+            session.prints = renderer.prints
+        elif publish:
+            cache.save(output, kept)
         else:  # the published site is as it was: keep what the cache says of it
             cache.save(None, {})
     finally:

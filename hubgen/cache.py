@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ class BuildCache:
     yaml: YamlMemo = field(default_factory=YamlMemo)
     _kept: set[str] = field(default_factory=set)  # shards with a newly rendered body
     _shards: dict[str, set[str]] = field(default_factory=dict)  # shard file -> keys it held
+    _rendered: dict[str, Rendered] = field(default_factory=dict)  # bodies as objects, by key
 
     @classmethod
     def load(cls, root: Path, code: str, output: Path) -> BuildCache:
@@ -119,6 +120,25 @@ class BuildCache:
                 )
                 _forget_gone(self.folder)
 
+    def carry(self, output: str, pages: Mapping[str, Page]) -> BuildCache:
+        """The cache of the next build in this process (``hubgen serve``), without a round trip
+        through its files: the bodies and YAML this build used, and ``pages``, the files of the
+        site published in ``output``. The files on disk are left as they were, to be brought up to date by a ``save``.
+        """
+        memo = YamlMemo(dict(self.yaml.used))
+        memo.loaded = self.yaml.loaded
+        return BuildCache(
+            self.folder,
+            self.code,
+            output,
+            dict(self.used_bodies),
+            dict(pages),
+            yaml=memo,
+            _kept=set(self._kept),
+            _shards=self._shards,
+            _rendered={k: v for k, v in self._rendered.items() if k in self.used_bodies},
+        )
+
     # --- bodies ---------------------------------------------------------------------------------
 
     def body(self, key: str, resolve: Callable[[str], str | None] | None) -> Rendered | None:
@@ -130,6 +150,10 @@ class BuildCache:
             links = [(str(href), target) for href, target in entry["links"]]
             if resolve is not None and any(resolve(href) != target for href, target in links):
                 return None
+            known = self._rendered.get(key)
+            if known is not None:  # the same object as the last build's, in ``hubgen serve``
+                self.used_bodies[key] = entry
+                return known
             html = Markup(entry["html"])  # noqa: S704  # nosec
             entry["html"] = html  # one copy of the body, not two
             rendered = Rendered(
@@ -142,6 +166,7 @@ class BuildCache:
         except (KeyError, TypeError, ValueError):
             return None
         self.used_bodies[key] = entry
+        self._rendered[key] = rendered
         return rendered
 
     def keep_body(self, key: str, links: list[LinkCall], rendered: Rendered) -> None:
@@ -154,6 +179,7 @@ class BuildCache:
             "words": rendered.word_count,
             "fragments": [list(f) for f in rendered.fragments],
         }
+        self._rendered[key] = rendered
 
     # --- pages ----------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -109,6 +110,26 @@ class Content:
     pages: tuple[Document, ...]
     groups: tuple[GroupSource, ...]
     authors: tuple[AuthorSource, ...]
+
+
+ReadResult = tuple[Document | None, list[Problem], list[Any]]  # with the YAML memo entries used
+ReadKey = tuple[str, Path, str, str]  # kind, file, slug from its path, the site's time zone
+
+
+@dataclass
+class Reads:
+    """What reading each post and page gave, kept by a process that reads the same content again
+    (``hubgen serve``): a file is read again when its size or mtime differs or it is in
+    ``changed`` (what the watcher saw, as an mtime may not move within a clock tick)."""
+
+    results: dict[ReadKey, tuple[int, int, ReadResult]] = field(default_factory=dict)
+    changed: set[Path] = field(default_factory=set)
+    _now: dict[ReadKey, tuple[int, int, ReadResult]] = field(default_factory=dict)
+
+    def done(self) -> None:
+        """After a build: remember only the files it read, and no changes."""
+        self.results, self._now = self._now, {}
+        self.changed = set()
 
 
 def slugify(text: str) -> str:
@@ -249,8 +270,32 @@ def _validate(
     )
 
 
+def _read_again(
+    reads: Reads,
+    key: ReadKey,
+    read: Callable[[tuple[Path, str]], ReadResult],
+) -> ReadResult:
+    """What reading a file gives: remembered while the file is as it was, else read now."""
+    file = key[1]
+    try:
+        status = file.stat()
+    except OSError:
+        return read((file, key[2]))
+    known = reads.results.get(key)
+    same = known is not None and known[:2] == (status.st_size, status.st_mtime_ns)
+    if known is None or not same or file in reads.changed:
+        known = (status.st_size, status.st_mtime_ns, read((file, key[2])))
+    reads._now[key] = known
+    return known[2]
+
+
 def _read_documents(
-    kind: str, folder: Path, root: Path, config: SiteConfig, problems: Problems
+    kind: str,
+    folder: Path,
+    root: Path,
+    config: SiteConfig,
+    problems: Problems,
+    reads: Reads | None = None,
 ) -> list[Document]:
     documents = []
     bundles = (
@@ -272,7 +317,7 @@ def _read_documents(
 
     memo = yamlio.current_memo()
 
-    def read(item: tuple[Path, str]) -> tuple[Document | None, list[Problem], list[Any]]:
+    def read(item: tuple[Path, str]) -> ReadResult:
         """The document, its problems, and the memo's entries it used (for a worker's parent)."""
         found = Problems()
         before = len(memo.log) if memo is not None else 0
@@ -282,7 +327,12 @@ def _read_documents(
     # Parsing YAML is slow, so it is spread over worker processes; once the memo knows most of
     # it (a rebuild), reading is not worth shipping the documents back from workers.
     remembered = memo is not None and len(memo.known) >= len(files)
-    results = [read(f) for f in files] if remembered else parallel_map(read, files, min_items=500)
+    if reads is not None:
+        results = [_read_again(reads, (kind, *item, config.timezone), read) for item in files]
+    elif remembered:
+        results = [read(f) for f in files]
+    else:
+        results = parallel_map(read, files, min_items=500)
     for document, found, used in results:
         problems.extend(found)
         if memo is not None:
@@ -364,15 +414,21 @@ def _sub_marks(marks: Marks, key: str) -> Marks:
 
 
 def read_content(
-    root: Path, config: SiteConfig, problems: Problems, memo: YamlMemo | None = None
+    root: Path,
+    config: SiteConfig,
+    problems: Problems,
+    memo: YamlMemo | None = None,
+    reads: Reads | None = None,
 ) -> Content:
     """Read every post, page, group and author of the site at ``root``; YAML loaded before is
-    taken from ``memo``, which learns the rest."""
+    taken from ``memo``, which learns the rest; posts and pages read before from ``reads``."""
     with yamlio.remembering(memo if memo is not None else YamlMemo()):
-        return _read_content(root, config, problems)
+        return _read_content(root, config, problems, reads)
 
 
-def _read_content(root: Path, config: SiteConfig, problems: Problems) -> Content:
+def _read_content(
+    root: Path, config: SiteConfig, problems: Problems, reads: Reads | None
+) -> Content:
     content = root / "content"
     if not content.is_dir():
         problems.error(
@@ -383,8 +439,8 @@ def _read_content(root: Path, config: SiteConfig, problems: Problems) -> Content
             "run 'hubgen init' or create content/posts/",
         )
         return Content((), (), (), ())
-    posts = _read_documents("post", content / "posts", root, config, problems)
-    pages = _read_documents("page", content / "pages", root, config, problems)
+    posts = _read_documents("post", content / "posts", root, config, problems, reads)
+    pages = _read_documents("page", content / "pages", root, config, problems, reads)
     groups = _read_groups(content / "groups", root, problems)
     authors = _read_authors(root / config.authors_file, root, problems)
     if not (posts or pages or groups) and not problems.errors:

@@ -117,14 +117,20 @@ class Fingerprints:
     for the next job that shows it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, previous: Fingerprints | None = None) -> None:
         self._memo: dict[int, tuple[object, bytes]] = {}
+        # the last build's, in ``hubgen serve``: what this build meets again is carried over
+        self._previous = previous._memo if previous is not None else {}
 
     def of(self, value: object) -> bytes:
         leaf = _LEAVES.get(type(value))
         if leaf is not None:
             return leaf(value)
         remembered = self._memo.get(id(value))
+        if remembered is None and self._previous:
+            remembered = self._previous.get(id(value))
+            if remembered is not None and remembered[0] is value:
+                self._memo[id(value)] = remembered
         if remembered is not None and remembered[0] is value:
             return remembered[1]
         # Tuples and dataclass instances are immutable: each is walked once, however many jobs
@@ -135,6 +141,8 @@ class Fingerprints:
             encoded = b"#" + _hash(type(value).__qualname__.encode(), parts)
         elif isinstance(value, tuple):
             encoded = b"#" + _hash(b"tuple", self._parts(value))
+        elif type(value) is dict:  # mutable: never remembered
+            return _leaf(b"map", self._parts([x for item in value.items() for x in item]))
         else:
             return self._other(value)
         self._memo[id(value)] = (value, encoded)  # the value is kept, so its id stays its own

@@ -18,7 +18,7 @@ import shutil
 import subprocess  # nosec B404
 import sys
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
 from hubgen.errors import Problem
@@ -136,12 +136,21 @@ class Staging:
     the middle of it is completed by the next one (see ``recover``).
     """
 
-    def __init__(self, out: Path, previous: Collection[str] | None = None) -> None:
+    def __init__(
+        self,
+        out: Path,
+        previous: Collection[str] | None = None,
+        trusted: Mapping[str, tuple[int, int]] | None = None,
+    ) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)  # a build has run ``recover`` first
         self._found: dict[str, tuple[int, int]] = {}
         self.update = False
-        if previous is not None:
+        if previous is not None and trusted is not None:
+            # ``hubgen serve``'s private folder, as this process's last build left it
+            self._found = dict(trusted)
+            self.update = True
+        elif previous is not None:
             links = _files(self.out, self._found)
             # a link in the published folder could lead outside: a full build replaces it
             self.update = not links and MARK in self._found

@@ -164,7 +164,10 @@ def with_links(
         return job
     page_feeds = tuple(a for a in own if a.role == "feed")
     links = {
-        "feeds": page_feeds + tuple(a for a in site_feeds if a not in page_feeds),
+        # most pages have no feeds of their own: theirs are the site's, one tuple for them all
+        "feeds": page_feeds + tuple(a for a in site_feeds if a not in page_feeds)
+        if page_feeds
+        else tuple(site_feeds),
         "page_feeds": page_feeds,
         "calendar": next((a for a in own if a.role == "calendar"), None),
     }

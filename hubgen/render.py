@@ -71,13 +71,19 @@ def referenced_templates(source: str) -> list[str] | None:
 
 
 class Renderer:
-    def __init__(self, env: jinja2.Environment, root: Path, theme: Theme) -> None:
+    def __init__(
+        self,
+        env: jinja2.Environment,
+        root: Path,
+        theme: Theme,
+        prints: Fingerprints | None = None,
+    ) -> None:
         self.env = env
         self.root = root
         self.theme = theme
         self._templates: dict[str, jinja2.Template | None] = {}
         self._sources: dict[str, bytes] = {}
-        self._prints = Fingerprints()
+        self.prints = prints if prints is not None else Fingerprints()
 
     def _source(self, name: str) -> bytes:
         """A digest of template ``name`` and of every template it extends, includes or imports."""
@@ -99,14 +105,14 @@ class Renderer:
             if references is None:  # a template name computed at run time: any of them
                 references = self.env.list_templates()
             todo += references
-        self._sources[name] = self._prints.of(sorted(seen.items()))
+        self._sources[name] = self.prints.of(sorted(seen.items()))
         return self._sources[name]
 
     def fingerprint(self, job: RenderJob, site: Site) -> str | None:
         """What the job's bytes are made of; None when some of it cannot be fingerprinted."""
         produced = FORMATS[job.format].produce is not None
         try:
-            return self._prints.combine(
+            return self.prints.combine(
                 (
                     code(),
                     site.config,

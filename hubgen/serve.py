@@ -319,6 +319,7 @@ def serve(options: BuildOptions, host: str, port: int, open_browser: bool = Fals
     broker = Broker()
     watcher = Watcher(root)
     server: DevServer | None = None
+    rebuild: Rebuilder | None = None
     serving = False
     previous = _stop_on_sigterm()
     try:
@@ -350,6 +351,8 @@ def serve(options: BuildOptions, host: str, port: int, open_browser: bool = Fals
         signal.signal(signal.SIGTERM, previous)
         watcher.stop()
         broker.close()
+        if rebuild is not None:
+            rebuild.session.close()  # the cache, for the next build or server
         if server is not None:
             if serving:
                 server.shutdown()

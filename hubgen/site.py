@@ -46,6 +46,10 @@ class Site:
         return max((p.updated or p.date for p in self.posts), default=None)
 
 
+# source -> the document, body and links a post was made of, and the post
+Assembled = dict[str, tuple[Document, Rendered, tuple[object, ...], Post]]
+
+
 def _published(doc: Document, drafts: bool, future: bool, now: dt.datetime) -> bool:
     if doc.meta.draft and not drafts:
         return False
@@ -165,8 +169,14 @@ def assemble(
     future: bool = False,
     now: dt.datetime,
     cache: BuildCache | None = None,
+    reuse: Assembled | None = None,
 ) -> Site:
-    """Link the read content into a site. Problems are collected; broken items are left out."""
+    """Link the read content into a site. Problems are collected; broken items are left out.
+
+    ``reuse`` holds the posts of the last build in this process (``hubgen serve``), each with
+    what it was made of: a post made of the same document, body and links is that same object,
+    whose fingerprint is known. It is left holding this build's.
+    """
     posts_docs = [d for d in content.posts if _published(d, drafts, future, now)]
     page_docs = list(content.pages)
     real = _real_paths(d.file for d in (*content.posts, *page_docs))
@@ -185,6 +195,7 @@ def assemble(
 
     bodies = _render_all([*posts_docs, *page_docs], doc_urls, unpublished, config, problems, cache)
     posts: list[Post] = []
+    assembled: Assembled = {}
     resources: list[tuple[Path, str]] = []
     anchored: list[tuple[str, str, Rendered]] = []
     for doc in posts_docs:
@@ -208,8 +219,22 @@ def assemble(
                 "this post has no tags",
                 "add 'tags: [...]' so readers find it",
             )
-        posts.append(
-            Post(
+        made = (
+            tuple(dict.fromkeys(tags[slugify(t)] for t in doc.meta.tags)),
+            tuple(
+                dict.fromkeys(
+                    authors[n if n in authors else slugify(n)] for n in _author_names(doc)
+                )
+            ),
+            tuple(dict.fromkeys(group_refs[s] for s in doc.meta.groups)),
+            post_url,
+            doc.date > now,
+        )
+        known = reuse.get(doc.source) if reuse is not None else None
+        if known is not None and known[0] is doc and known[1] is rendered and known[2] == made:
+            post = known[3]  # the same object as the last build's (``hubgen serve``)
+        else:
+            post = Post(
                 source=doc.source,
                 slug=doc.slug,
                 url=post_url,
@@ -220,20 +245,17 @@ def assemble(
                 content=rendered.html,
                 toc=rendered.toc,
                 word_count=rendered.word_count,
-                tags=tuple(dict.fromkeys(tags[slugify(t)] for t in doc.meta.tags)),
-                authors=tuple(
-                    dict.fromkeys(
-                        authors[n if n in authors else slugify(n)] for n in _author_names(doc)
-                    )
-                ),
-                groups=tuple(dict.fromkeys(group_refs[s] for s in doc.meta.groups)),
+                tags=made[0],
+                authors=made[1],
+                groups=made[2],
                 draft=doc.meta.draft,
-                future=doc.date > now,
+                future=made[4],
                 image=doc.meta.image,
                 id=doc.meta.id,
                 extra=doc.extra,
             )
-        )
+        assembled[doc.source] = (doc, rendered, made, post)
+        posts.append(post)
         if doc.bundle is not None:
             site_path = expand(config.permalinks.post, doc.slug, doc.date)
             for file in sorted(doc.bundle.rglob("*")):
@@ -260,6 +282,9 @@ def assemble(
             )
         )
 
+    if reuse is not None:
+        reuse.clear()
+        reuse.update(assembled)
     check_anchors(anchored, problems)
     by_tag: dict[str, list[Post]] = defaultdict(list)
     by_author: dict[str, list[Post]] = defaultdict(list)

@@ -21,12 +21,13 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 import watchfiles
 
-from hubgen.build import BuildOptions, BuildResult, build
+from hubgen.build import BuildOptions, BuildResult, Session, build
 from hubgen.cli import report
 from hubgen.errors import Problem, display_path
 from hubgen.livereload import Broker, shown
@@ -152,13 +153,15 @@ class Rebuilder:
         broker: Broker,
         stream: TextIO = sys.stdout,
         errors: TextIO = sys.stderr,
-        run: Build = build,
+        run: Build | None = None,
     ) -> None:
         self.options = options
+        # One session for all the builds: each redoes only what the changes call for.
+        self.session = Session()
         self.broker = broker
         self.stream = stream
         self.errors = errors
-        self.run = run
+        self.run = run if run is not None else partial(build, session=self.session)
         self.unpublished: set[Path] = set()  # changes not yet in a published build
         self.builds = 0
         self.published = 0
@@ -166,6 +169,7 @@ class Rebuilder:
     def __call__(self, changed: Changes, verb: str = "Rebuilt") -> bool:
         """Build once; True when the build was published."""
         self.unpublished |= changed
+        self.session.changed(changed)
         self.builds += 1
         root = self.options.root
         started = time.perf_counter()

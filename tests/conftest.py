@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hubgen.build import BuildOptions, BuildResult, build
+from hubgen.build import BuildOptions, BuildResult, Session, build
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright never downloads a browser
@@ -81,10 +81,10 @@ def make_site(tmp_path: Path) -> MakeSite:
     return make
 
 
-def run_build(root: Path, **options: object) -> BuildResult:
+def run_build(root: Path, session: Session | None = None, **options: object) -> BuildResult:
     """Build ``root`` into ``root/public`` at a fixed 'now'."""
     options.setdefault("now", NOW)
-    return build(BuildOptions(root=root, **options))  # type: ignore[arg-type]
+    return build(BuildOptions(root=root, **options), session=session)  # type: ignore[arg-type]
 
 
 def errors(result: BuildResult) -> list[str]:

@@ -13,12 +13,14 @@ import shutil
 from pathlib import Path
 
 import jinja2
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jinja2 import meta
 from markupsafe import Markup
 
 from hubgen import yamlio
+from hubgen.build import Session
 from hubgen.cache import BODIES, FOLDER, PAGES, YAML
 from hubgen.fingerprint import Fingerprints
 from hubgen.models import Facet, TocEntry
@@ -75,14 +77,35 @@ def test_nothing_changed_renders_nothing_but_the_sitemap(make_site: MakeSite) ->
     assert tree(root / "public") == before
 
 
+def test_a_session_reads_again_what_it_is_told_changed_however_alike_it_looks(
+    make_site: MakeSite,
+) -> None:
+    """An edit of the same size within one tick of the clock leaves size and mtime alike."""
+    root = make_site(SITE)
+    session = Session()
+    run_build(root, session=session)
+    post = root / "content/posts/p3.md"
+    status = post.stat()
+    post.write_text(post.read_text().replace("Body of post 3.", "Body of post X."))
+    os.utime(post, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert post.stat().st_size == status.st_size
+    session.changed([post])
+    assert run_build(root, session=session).published
+    assert "Body of post X." in (root / "public/2026/01/p3/index.html").read_text()
+
+
+@pytest.mark.parametrize("serving", [False, True], ids=["new process", "session"])
 def test_one_edited_post_renders_its_page_neighbours_listings_and_feeds(
-    make_site: MakeSite, tmp_path: Path
+    make_site: MakeSite, tmp_path: Path, serving: bool
 ) -> None:
     root = make_site(SITE)
-    run_build(root)
+    session = Session() if serving else None
+    run_build(root, session=session)
     post = root / "content/posts/p3.md"
     post.write_text(post.read_text() + "One more sentence.\n")
-    result = run_build(root)
+    if session is not None:
+        session.changed([post])
+    result = run_build(root, session=session)
     feeds = ("atom.xml", "feed.json", "rss.xml")
     assert set(result.rendered) == {
         "2026/01/p3/index.html",  # the post
@@ -290,17 +313,27 @@ def apply(root: Path, edit: str, number: int) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(edits=st.lists(st.tuples(EDITS, st.integers(0, 50)), min_size=1, max_size=4))
+@given(
+    edits=st.lists(st.tuples(EDITS, st.integers(0, 50)), min_size=1, max_size=4),
+    serving=st.booleans(),
+)
 def test_every_incremental_build_equals_a_clean_build(
-    make_site: MakeSite, tmp_path: Path, edits: list[tuple[str, int]]
+    make_site: MakeSite, tmp_path: Path, edits: list[tuple[str, int]], serving: bool
 ) -> None:
+    """Each build a new process's, or all of them one session's, as in ``hubgen serve``."""
     root = tmp_path / "hub"
     shutil.rmtree(root, ignore_errors=True)
     root = make_site(SITE)
-    assert not errors(run_build(root))
+    session = Session() if serving else None
+    assert not errors(run_build(root, session=session))
     for edit, number in edits:
+        before = tree(root)
         apply(root, edit, number)
-        result = run_build(root)
+        if session is not None:  # what the watcher would tell it
+            after = tree(root)
+            changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+            session.changed(root / k for k in changed if not k.startswith(("public/", FOLDER)))
+        result = run_build(root, session=session)
         if errors(result):  # e.g. a link to a post deleted since: nothing is published
             continue
         assert tree(root / "public") == clean_build(root, tmp_path / "clean"), (edit, number)
