@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from hubgen.fingerprint import Fingerprints, code
 from hubgen.output import Staging, check_output, recover
 from hubgen.outputs import find_icon
 from hubgen.plan import plan
+from hubgen.quick import Snapshot, rebuild_body
 from hubgen.render import Renderer, render_all
 from hubgen.site import Assembled, assemble
 from hubgen.theme import environment, load_theme
@@ -70,12 +72,49 @@ class Session:
     posts: Assembled = field(default_factory=dict)
     cache: BuildCache | None = None
     prints: Fingerprints | None = None
+    snapshot: Snapshot | None = None  # the last good build, for a quick one (see ``quick``)
+    pending: set[Path] = field(default_factory=set)  # changed since the last build
+    _warming: threading.Thread | None = None
+
+    def _warm(self, snapshot: Snapshot) -> None:
+        """Warm the snapshot in the background, while the editor reads what was built."""
+        self._warming = threading.Thread(target=snapshot.warm, name="hubgen-warm", daemon=True)
+        self._warming.start()
+
+    def wait(self) -> None:
+        """Wait for the warming (which uses the fingerprints a build goes on with) to end."""
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
 
     def changed(self, paths: Iterable[Path]) -> None:
         """Files the watcher saw change: read again even if their size and mtime look the same."""
-        self.reads.changed.update(paths)
+        paths = set(paths)
+        self.reads.changed |= paths
+        self.pending |= paths
+
+    def _quick(self, options: BuildOptions) -> tuple[Mapping[str, Page], tuple[str, ...]] | None:
+        """The quick build of one post's new body, when that is all that changed."""
+        changed, self.pending = self.pending, set()
+        snapshot, cache = self.snapshot, self.cache
+        if snapshot is None or cache is None or len(changed) != 1:
+            return None
+        if snapshot.settings != _settings(options):
+            return None
+        output = options.output.resolve()
+
+        def staging(records: Mapping[str, Page]) -> Staging:
+            trusted = {k: (p.size, p.mtime_ns) for k, p in records.items()}
+            return Staging(output, records.keys(), trusted)
+
+        (file,) = changed
+        done = rebuild_body(snapshot, file, options.now, cache, self.posts, staging)
+        if done is not None:
+            self.cache = cache.carry(str(output), done[0])
+        return done
 
     def close(self) -> None:
+        self.wait()
         if self.cache is not None:
             self.cache.save(None, {})
 
@@ -145,6 +184,15 @@ def _build(
             p for kind in ("new", "old") for p in output.parent.glob(f".{output.name}.{kind}-*")
         ]
         leftovers.append(output.parent / f".{output.name}.commit")
+    if session is not None:
+        session.wait()
+    if options.write and session is not None and not completed:
+        quick = session._quick(options)
+        if quick is not None and session.snapshot is not None:
+            problems.extend(session.snapshot.problems)
+            return result(session.snapshot.pages, session.snapshot.files, True, quick[1])
+    if session is not None:
+        session.snapshot = None  # this build goes the whole way: it makes the next one
     if options.write and session is None:  # a session builds only when something changed
         state = inputs.take(
             [root], _settings(options), skip=[output, cache_folder, root / ".git", *leftovers]
@@ -248,6 +296,20 @@ def _build(
             staging.discard()
     pages = sum(r.endswith(".html") for r in written)
     files = len(written | static.keys())
+    if session is not None and publish and not problems.errors:
+        session.snapshot = Snapshot(
+            _settings(options),
+            min((d.date for d in content.posts if d.date and d.date > options.now), default=None),
+            options.root,
+            config,
+            site,
+            jobs,
+            renderer,
+            tuple(problems.items),
+            pages,
+            files,
+        )
+        session._warm(session.snapshot)
     if state is not None:
         coming = (d.date for d in content.posts if d.date is not None and d.date > options.now)
         clean = publish and not problems.items

@@ -270,6 +270,14 @@ def _validate(
     )
 
 
+def base_slug(kind: str, file: Path, folder: Path) -> str:
+    """The slug a post or page takes from its path in ``folder``, unless its front matter says."""
+    parts = [slugify(p) for p in file.relative_to(folder).with_suffix("").parts]
+    if parts[-1] == "index" and len(parts) > 1:
+        parts = parts[:-1]
+    return parts[-1] if kind == "post" else "/".join(parts)
+
+
 def _read_again(
     reads: Reads,
     key: ReadKey,
@@ -309,11 +317,7 @@ def _read_documents(
             continue
         if any(file.parent == b or b in file.parents for b in bundles) and file.stem != "index":
             continue  # files of a page bundle are resources of its index, not documents
-        relative = file.relative_to(folder).with_suffix("")
-        parts = [slugify(p) for p in relative.parts]
-        if parts[-1] == "index" and len(parts) > 1:
-            parts = parts[:-1]
-        files.append((file, parts[-1] if kind == "post" else "/".join(parts)))
+        files.append((file, base_slug(kind, file, folder)))
 
     memo = yamlio.current_memo()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -29,7 +30,7 @@ def site_paths(base_path: str) -> LinkResolver:
 
 
 def source_links(
-    folder: Path, targets: Mapping[Path, str], unpublished: set[Path], base_path: str
+    folder: Path, targets: Mapping[Path, str], unpublished: AbstractSet[Path], base_path: str
 ) -> LinkResolver:
     """Resolve links written in a file in ``folder``: ``../other.md#x`` becomes that page's URL.
 

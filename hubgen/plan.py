@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from hubgen.calendars import Agenda
+from hubgen.config import SiteConfig
 from hubgen.errors import Problems
 from hubgen.feeds import STYLESHEET, Channel, newest_first
 from hubgen.groupspec import KIND_LABELS, KINDS
@@ -49,6 +50,25 @@ def paginate(
 
 def _latest(posts: Sequence[Post]) -> dt.datetime | None:
     return max((p.updated or p.date for p in posts), default=None)
+
+
+def post_job(config: SiteConfig, posts: Sequence[Post], index: int) -> RenderJob:
+    """The page of ``posts[index]``, which links its neighbours (``posts`` is newest first)."""
+    post = posts[index]
+    return RenderJob(
+        expand(config.permalinks.post, post.slug, post.date),
+        "post.html",
+        "post",
+        post.source,
+        post.title,
+        post.summary,
+        {
+            "post": post,
+            "newer": posts[index - 1] if index else None,
+            "older": posts[index + 1] if index + 1 < len(posts) else None,
+        },
+        post.updated or post.date,
+    )
 
 
 def plan(site: Site, problems: Problems, icon: str | None = None) -> list[RenderJob]:
@@ -94,23 +114,8 @@ def plan(site: Site, problems: Problems, icon: str | None = None) -> list[Render
                 _latest(chunk),
             )
         )
-    for index, post in enumerate(site.posts):
-        jobs.append(
-            RenderJob(
-                expand(config.permalinks.post, post.slug, post.date),
-                "post.html",
-                "post",
-                post.source,
-                post.title,
-                post.summary,
-                {
-                    "post": post,
-                    "newer": site.posts[index - 1] if index else None,
-                    "older": site.posts[index + 1] if index + 1 < len(site.posts) else None,
-                },
-                post.updated or post.date,
-            )
-        )
+    for index in range(len(site.posts)):
+        jobs.append(post_job(config, site.posts, index))
     for page in site.pages:
         jobs.append(
             RenderJob(

@@ -229,6 +229,7 @@ def render_all(
     staging: Staging | None = None,
     progress: Callable[[int, int], None] | None = None,
     previous: Mapping[str, Page] | None = None,
+    sitemap: bool = True,
 ) -> Rendering:
     """Render every job, then the sitemap and robots.txt, into ``staging``.
 
@@ -291,6 +292,8 @@ def render_all(
         if done:
             files[relative] = page
             rendered.append(relative)
+    if not sitemap:  # ``jobs`` are not all the site's: its sitemap is left as it is
+        return Rendering(files, tuple(rendered))
     entries = []
     for job, target_file in zip(jobs, targets, strict=True):
         if job.in_sitemap and target_file in files:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +21,16 @@ from hubgen.markdown import LinkResolver, MarkdownRenderer, render_html_body
 from hubgen.models import Author, Facet, Group, Page, Post, Rendered
 from hubgen.parallel import parallel_map
 from hubgen.routes import expand, url
+
+
+@dataclass(frozen=True)
+class Bodies:
+    """How the bodies were linked: what a body rendered again alone needs (``quick``)."""
+
+    urls: Mapping[Path, str]  # each published document's resolved file -> its URL
+    unpublished: frozenset[Path]  # drafts and posts still to come, resolved
+    sources: Mapping[Path, str]  # each document's resolved file -> its source
+    anchored: tuple[tuple[str, str, Rendered], ...]  # (source, URL, body) of what was published
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,7 @@ class Site:
     posts_by_author: Mapping[str, tuple[Post, ...]]
     posts_by_group: Mapping[str, tuple[Post, ...]]
     resources: tuple[tuple[Path, str], ...]  # bundle files and the site path each is copied to
+    bodies: Bodies | None = None
 
     @cached_property
     def newest(self) -> dt.datetime | None:
@@ -56,10 +68,10 @@ def _published(doc: Document, drafts: bool, future: bool, now: dt.datetime) -> b
     return future or doc.date is None or doc.date <= now
 
 
-def _render_all(
+def render_bodies(
     docs: Sequence[Document],
     doc_urls: Mapping[Path, str],
-    unpublished: set[Path],
+    unpublished: AbstractSet[Path],
     config: SiteConfig,
     problems: Problems,
     cache: BuildCache | None,
@@ -193,7 +205,9 @@ def assemble(
     authors = _authors(content, config, posts_docs)
     tags = facets((t for d in posts_docs for t in d.meta.tags), config.permalinks.tag, config)
 
-    bodies = _render_all([*posts_docs, *page_docs], doc_urls, unpublished, config, problems, cache)
+    bodies = render_bodies(
+        [*posts_docs, *page_docs], doc_urls, unpublished, config, problems, cache
+    )
     posts: list[Post] = []
     assembled: Assembled = {}
     resources: list[tuple[Path, str]] = []
@@ -320,6 +334,12 @@ def assemble(
         posts_by_author={k: tuple(v) for k, v in sorted(by_author.items())},
         posts_by_group={k: tuple(v) for k, v in sorted(by_group.items())},
         resources=tuple(resources),
+        bodies=Bodies(
+            doc_urls,
+            frozenset(unpublished),
+            {real[d.file]: d.source for d in (*content.posts, *page_docs)},
+            tuple(anchored),
+        ),
     )
 
 

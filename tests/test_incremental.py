@@ -94,6 +94,40 @@ def test_a_session_reads_again_what_it_is_told_changed_however_alike_it_looks(
     assert "Body of post X." in (root / "public/2026/01/p3/index.html").read_text()
 
 
+def test_a_session_reports_what_a_post_s_new_body_breaks(make_site: MakeSite) -> None:
+    """A body edited alone is built quickly, but never past the problems it makes: a broken
+    link in it, or a link from another post into a heading it no longer has."""
+    root = make_site(
+        {
+            **SITE,
+            "content/posts/p3.md": "---\ntitle: Post 3\ndate: 2026-01-03\ntags: [M]\n---\n"
+            "## Old heading\n\nBody.\n",
+            "content/posts/p4.md": "---\ntitle: Post 4\ndate: 2026-01-04\ntags: [M]\n---\n"
+            "See [the heading](p3.md#old-heading).\n",
+        }
+    )
+    session = Session()
+    assert not run_build(root, session=session).problems
+    post = root / "content/posts/p3.md"
+    good = post.read_text()
+    post.write_text(good + "\nSee [nothing](missing.md).\n")
+    session.changed([post])
+    broken = run_build(root, session=session)
+    assert not broken.published
+    assert [p.format() for p in broken.problems] == [
+        "content/posts/p3.md:10:1: error: link to a missing file: missing.md"
+        " (links to other posts name their source file, e.g. ../other-post.md)"
+    ]
+    post.write_text(good.replace("Old heading", "New heading"))
+    session.changed([post])
+    moved = run_build(root, session=session)
+    assert moved.published
+    assert [p.message for p in moved.problems] == [
+        "link to a missing anchor: /2026/01/p3/#old-heading"
+    ]
+    assert "New heading" in (root / "public/2026/01/p3/index.html").read_text()
+
+
 @pytest.mark.parametrize("serving", [False, True], ids=["new process", "session"])
 def test_one_edited_post_renders_its_page_neighbours_listings_and_feeds(
     make_site: MakeSite, tmp_path: Path, serving: bool
@@ -117,8 +151,8 @@ def test_one_edited_post_renders_its_page_neighbours_listings_and_feeds(
         *(f"tags/mentoring/{f}" for f in feeds),
         "archive/index.html",
         "archive/2026/index.html",
-        "sitemap.xml",
-        "robots.txt",
+        # the sitemap and robots.txt are the same; a session's quick build leaves them be
+        *(() if serving else ("sitemap.xml", "robots.txt")),
     }
     assert "One more sentence." in (root / "public/2026/01/p3/index.html").read_text()
     assert tree(root / "public") == clean_build(root, tmp_path / "clean")

@@ -1,0 +1,264 @@
+"""A session's quick rebuild: one post whose body alone changed, which is what editors do all day.
+
+``hubgen serve`` keeps its last good build (``Snapshot``). When the only file changed since is a
+published post, and reading it again gives the same front matter, the post is made again with its
+new body, and only the jobs that show it (its page, its neighbours', the listings and feeds it is
+in) are rendered and written; the sitemap and everything else stay. Anything else (another file,
+a change of front matter, a date come due, a problem of any kind) returns None, and the build goes
+the whole way, so what is published is always what a full build would write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from hubgen import yamlio
+from hubgen.cache import BuildCache, Page
+from hubgen.config import SiteConfig
+from hubgen.content import Document, base_slug, parse_document
+from hubgen.errors import Problem, Problems
+from hubgen.fingerprint import Fingerprints, Unknown
+from hubgen.links import check_anchors
+from hubgen.models import Post
+from hubgen.output import Staging
+from hubgen.outputs import RenderJob
+from hubgen.plan import post_job
+from hubgen.render import Renderer, render_all
+from hubgen.site import Assembled, Site, render_bodies
+from hubgen.yamlio import read_file
+
+
+@dataclass
+class Snapshot:
+    """A session's last good build: published, without errors."""
+
+    settings: str  # the build options but 'now'
+    upto: dt.datetime | None  # the date of the next post to come: then the site changes
+    root: Path
+    config: SiteConfig
+    site: Site
+    jobs: list[RenderJob]
+    renderer: Renderer
+    problems: tuple[Problem, ...]  # warnings only
+    pages: int
+    files: int
+    _shown_in: dict[str, list[int]] | None = field(default=None, repr=False)
+    _opaque: bool = False
+
+    def warm(self) -> None:
+        """Do now what the first quick build would otherwise do: index which jobs show each
+        post, and fingerprint the posts (the full build fingerprinted them in its workers)."""
+        with contextlib.suppress(_Opaque):
+            self.shown_in("")
+        for post in self.site.posts:
+            with contextlib.suppress(Unknown):
+                self.renderer.prints.of(post)
+
+    def shown_in(self, source: str) -> list[int]:
+        """The jobs that show the post of ``source`` (indexed once, at the first need); _Opaque
+        when some job holds a value whose parts cannot be told."""
+        if self._shown_in is None:
+            if self._opaque:
+                raise _Opaque("a job holds values of an unknown kind")
+            shown: dict[str, list[int]] = {}
+            seen: dict[int, frozenset[str]] = {}
+            try:
+                for index, job in enumerate(self.jobs):
+                    for found in _posts_in(job.context, seen):
+                        shown.setdefault(found, []).append(index)
+            except _Opaque:
+                self._opaque = True
+                raise
+            self._shown_in = shown
+        return self._shown_in.get(source, [])
+
+
+class _Opaque(Exception):
+    """A value whose parts this module does not know how to find or replace."""
+
+
+_LEAVES = (str, bytes, int, float, dt.date, Path, Enum, zoneinfo.ZoneInfo)
+
+
+def _parts(value: object) -> Iterable[object]:
+    """The values ``value`` is made of: none for a plain value; _Opaque for an unknown kind."""
+    if value is None or isinstance(value, _LEAVES):
+        return ()
+    if isinstance(value, tuple | list | set | frozenset):
+        return value
+    if isinstance(value, Mapping):
+        return [x for item in value.items() for x in item]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [getattr(value, f.name) for f in dataclasses.fields(value)]
+    raise _Opaque(type(value).__name__)
+
+
+def _posts_in(value: object, seen: dict[int, frozenset[str]]) -> frozenset[str]:
+    """The sources of the posts ``value`` holds, however deep (``seen``: values walked)."""
+    if isinstance(value, Post):
+        return frozenset((value.source,))
+    known = seen.get(id(value))
+    if known is not None:
+        return known
+    found: set[str] = set()
+    for part in _parts(value):
+        found |= _posts_in(part, seen)
+    seen[id(value)] = frozenset(found)
+    return seen[id(value)]
+
+
+def _swap(value: Any, old: Post, new: Post, done: dict[int, Any]) -> Any:
+    """``value`` with the post ``old`` put as ``new`` wherever it is, however deep."""
+    if value is old:
+        return new
+    if isinstance(value, Post) or value is None or isinstance(value, _LEAVES):
+        return value
+    if id(value) in done:
+        return done[id(value)]
+    result = value
+    if type(value) in (tuple, list):
+        items = [
+            (new if v is old else v) if isinstance(v, Post) else _swap(v, old, new, done)
+            for v in value
+        ]
+        if any(a is not b for a, b in zip(items, value, strict=True)):
+            result = tuple(items) if type(value) is tuple else items
+    elif type(value) is dict:
+        changed = {k: _swap(v, old, new, done) for k, v in value.items()}
+        if any(changed[k] is not v for k, v in value.items()):
+            result = changed
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = [f.name for f in dataclasses.fields(value)]
+        swapped = {n: _swap(getattr(value, n), old, new, done) for n in names}
+        if any(swapped[n] is not getattr(value, n) for n in names):
+            result = replace(value, **swapped)
+    elif _posts_in(value, {}):  # a set, a named tuple, another kind of mapping: with the post
+        raise _Opaque(type(value).__name__)
+    done[id(value)] = result
+    return result
+
+
+def _swap_site(site: Site, old: Post, new: Post) -> Site:
+    def listed(posts: tuple[Post, ...]) -> tuple[Post, ...]:
+        for index, post in enumerate(posts):
+            if post is old:
+                return (*posts[:index], new, *posts[index + 1 :])
+        return posts
+
+    def by(
+        groups: Mapping[str, tuple[Post, ...]], keys: Iterable[str]
+    ) -> dict[str, tuple[Post, ...]]:
+        swapped = dict(groups)
+        for key in keys:
+            if key in swapped:
+                swapped[key] = listed(swapped[key])
+        return swapped
+
+    return replace(
+        site,
+        posts=listed(site.posts),
+        posts_by_tag=by(site.posts_by_tag, (t.slug for t in old.tags)),
+        posts_by_author=by(site.posts_by_author, (a.slug for a in old.authors)),
+        posts_by_group=by(site.posts_by_group, (g.slug for g in old.groups)),
+    )
+
+
+def _alike(a: Document, b: Document) -> bool:
+    """Whether two readings of a file differ in their body alone (types and all)."""
+    try:
+        prints = Fingerprints()
+        return prints.of(replace(a, body="")) == prints.of(replace(b, body=""))
+    except Unknown:
+        return False
+
+
+def rebuild_body(
+    snapshot: Snapshot,
+    changed: Path,
+    now: dt.datetime,
+    cache: BuildCache,
+    posts: Assembled,
+    staging: Callable[[Mapping[str, Page]], Staging],
+) -> tuple[Mapping[str, Page], tuple[str, ...]] | None:
+    """Publish the site with the post at ``changed`` made again from its new body: the records of
+    the published files, and those rendered; None when it cannot be done this way."""
+    site, bodies = snapshot.site, snapshot.site.bodies
+    if bodies is None or (snapshot.upto is not None and snapshot.upto <= now):
+        return None
+    try:
+        source = bodies.sources.get(changed.resolve())
+    except OSError:
+        return None
+    known = posts.get(source) if source is not None else None
+    if source is None or known is None:
+        return None  # not a published post
+    old_doc, _, made, old_post = known
+    if any(p.path == source for p in snapshot.problems):
+        return None  # its warnings may go with the old body
+    problems = Problems()
+    folder = snapshot.root / "content" / "posts"
+    raw, read_problems = read_file(old_doc.file, source)
+    if raw is None or read_problems:
+        return None
+    with yamlio.remembering(cache.yaml):
+        slug = base_slug("post", old_doc.file, folder)
+        doc = parse_document("post", raw, old_doc.file, source, slug, snapshot.config, problems)
+    if doc is None or problems.items or not _alike(doc, old_doc):
+        return None
+    rendered = render_bodies(
+        [doc], bodies.urls, bodies.unpublished, snapshot.config, problems, cache
+    ).get(source)
+    if rendered is None or problems.items:
+        return None
+    anchored = tuple((s, u, rendered if s == source else r) for s, u, r in bodies.anchored)
+    before, after = Problems(), Problems()
+    check_anchors(bodies.anchored, before)
+    check_anchors(anchored, after)
+    if before.items != after.items:
+        return None  # links from other posts into its headings fare differently
+    post = replace(
+        old_post,
+        summary=doc.meta.summary or rendered.summary,
+        content=rendered.html,
+        toc=rendered.toc,
+        word_count=rendered.word_count,
+    )
+    try:
+        indexes = snapshot.shown_in(source)
+        done: dict[int, Any] = {}
+        jobs = [_swap(snapshot.jobs[i], old_post, post, done) for i in indexes]
+    except _Opaque:
+        return None
+    new_site = replace(_swap_site(site, old_post, post), bodies=replace(bodies, anchored=anchored))
+    # The post's own page takes more than its context from the post (its description): made
+    # again the way the plan makes it, with the context (and the links ``with_links`` added).
+    own = next(i for i, p in enumerate(new_site.posts) if p is post)
+    fresh = post_job(snapshot.config, new_site.posts, own)
+    for k, job in enumerate(jobs):
+        if job.source == source and job.format == "html" and job.context.get("post") is post:
+            jobs[k] = replace(fresh, context={**job.context, **fresh.context})
+    records = dict(cache.pages)
+    writer = staging(records)
+    try:
+        rendering = render_all(
+            jobs, snapshot.renderer, new_site, problems, writer, None, records, sitemap=False
+        )
+        if problems.items or len(rendering.files) != len(jobs):
+            return None
+        records.update({k: v for k, v in rendering.files.items() if v is not None})
+        writer.publish(records.keys())
+    finally:
+        writer.discard()
+    for i, job in zip(indexes, jobs, strict=True):
+        snapshot.jobs[i] = job
+    snapshot.site = new_site
+    posts[source] = (doc, rendered, made, post)
+    return records, rendering.rendered
