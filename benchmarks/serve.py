@@ -5,8 +5,13 @@
 The corpus is the runner's (``benchmarks/run.py``: generated once, cached under
 ``/tmp/hubgen-bench-corpus/``) copied into a temporary folder. The script starts
 ``python -m hubgen serve`` on it, opens the edited post (the one ``run.py`` edits) in headless
-Chromium (Debian's ``/usr/bin/chromium``), then, ``--edits`` times, appends a sentence to the post's
-Markdown file and measures from the save to
+Chromium (Debian's ``/usr/bin/chromium``), then makes ``--edits`` edits of each kind, in turn:
+
+- **body**: a sentence appended to the post's Markdown (the server's quick build of one body);
+- **title**: the post's title changed in its front matter (a build that goes the whole way, as
+  listings may order or show it differently),
+
+and measures from the save to
 
 - **rebuilt**: the server's terminal line ``Rebuilt in X ms`` arriving (X, the build alone, is
   shown as well);
@@ -51,8 +56,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+KINDS = ("body", "title")
+
+
 @dataclass(frozen=True)
 class Edit:
+    kind: str
     rebuilt_ms: float  # save -> 'Rebuilt' line read
     build_ms: float  # what the line says the build took
     browser_ms: float  # save -> the sentence in the page
@@ -120,12 +129,18 @@ def measure(site: Path, edits: int, timeout: float) -> tuple[float, list[Edit]]:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.goto(serving[1] + path.lstrip("/"))
-            for number in range(1, edits + 1):
-                sentence = f"The serve benchmark appended this sentence, edit {number}."
+            for number in range(1, edits * len(KINDS) + 1):
+                kind = KINDS[(number - 1) % len(KINDS)]
+                sentence = f"The serve benchmark's edit {number}, of the {kind}."
                 time.sleep(1.0)  # let the previous reload settle
+                text = source.read_text(encoding="utf-8")
+                if kind == "title":
+                    head, _, rest = text.partition("\ntitle:")
+                    text = f'{head}\ntitle: "{sentence}"\n{rest.split(chr(10), 1)[1]}'
+                else:
+                    text += f"\n{sentence}\n"
                 saved = time.perf_counter()
-                with source.open("ab") as file:
-                    file.write(f"\n{sentence}\n".encode())
+                source.write_text(text, encoding="utf-8")
                 when, rebuilt = lines.wait_for(r"^Rebuilt in (\d+) ms", timeout)
                 page.wait_for_function(
                     "text => document.body && document.body.innerText.includes(text)",
@@ -133,9 +148,9 @@ def measure(site: Path, edits: int, timeout: float) -> tuple[float, list[Edit]]:
                     timeout=timeout * 1000,
                 )
                 shown = time.perf_counter()
-                edit = Edit((when - saved) * 1000, float(rebuilt[1]), (shown - saved) * 1000)
+                edit = Edit(kind, (when - saved) * 1000, float(rebuilt[1]), (shown - saved) * 1000)
                 run.log(
-                    f"Edit {number}: rebuilt after {edit.rebuilt_ms:.0f} ms "
+                    f"Edit {number} ({kind}): rebuilt after {edit.rebuilt_ms:.0f} ms "
                     f"(build {edit.build_ms:.0f} ms), in the browser after {edit.browser_ms:.0f} ms"
                 )
                 results.append(edit)
@@ -159,7 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--groups", type=int, help="default: 500 for 10,000 posts, in proportion otherwise"
     )
     parser.add_argument("--seed", type=int, default=corpus.DEFAULT_SEED)
-    parser.add_argument("--edits", type=int, default=5, help="edits to time (medians are shown)")
+    parser.add_argument(
+        "--edits", type=int, default=5, help="edits of each kind to time (medians are shown)"
+    )
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for a step")
     parser.add_argument(
         "--corpus-cache",
@@ -186,19 +203,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(run.machine())
     print(f"- first build (cold, no cache): {first:.1f} s\n")
     rows = [
-        [str(n), f"{e.rebuilt_ms:.0f}", f"{e.build_ms:.0f}", f"{e.browser_ms:.0f}"]
+        [str(n), e.kind, f"{e.rebuilt_ms:.0f}", f"{e.build_ms:.0f}", f"{e.browser_ms:.0f}"]
         for n, e in enumerate(edits, start=1)
     ]
-    rows.append(
-        [
-            "**median**",
-            f"**{statistics.median(e.rebuilt_ms for e in edits):.0f}**",
-            f"**{statistics.median(e.build_ms for e in edits):.0f}**",
-            f"**{statistics.median(e.browser_ms for e in edits):.0f}**",
-        ]
-    )
+    for kind in KINDS:
+        chosen = [e for e in edits if e.kind == kind]
+        rows.append(
+            [
+                "**median**",
+                f"**{kind}**",
+                f"**{statistics.median(e.rebuilt_ms for e in chosen):.0f}**",
+                f"**{statistics.median(e.build_ms for e in chosen):.0f}**",
+                f"**{statistics.median(e.browser_ms for e in chosen):.0f}**",
+            ]
+        )
     header = [
         "edit",
+        "kind",
         "save → rebuilt (ms)",
         "of which the build (ms)",
         "save → in the browser (ms)",

@@ -110,7 +110,7 @@ class Session:
         (file,) = changed
         done = rebuild_body(snapshot, file, options.now, cache, self.posts, staging)
         if done is not None:
-            self.cache = cache.carry(str(output), done[0])
+            self.cache = cache.carry(str(output), done[0], partial=True)
         return done
 
     def close(self) -> None:

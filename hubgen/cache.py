@@ -120,23 +120,26 @@ class BuildCache:
                 )
                 _forget_gone(self.folder)
 
-    def carry(self, output: str, pages: Mapping[str, Page]) -> BuildCache:
+    def carry(self, output: str, pages: Mapping[str, Page], partial: bool = False) -> BuildCache:
         """The cache of the next build in this process (``hubgen serve``), without a round trip
-        through its files: the bodies and YAML this build used, and ``pages``, the files of the
-        site published in ``output``. The files on disk are left as they were, to be brought up to date by a ``save``.
+        through its files: the bodies and YAML this build used (and, after a ``partial`` build,
+        which read only what changed, all it knew too), and ``pages``, the files of the site
+        published in ``output``. The files on disk are left as they were, to be brought up to
+        date by a ``save``.
         """
-        memo = YamlMemo(dict(self.yaml.used))
+        bodies = {**self.bodies, **self.used_bodies} if partial else dict(self.used_bodies)
+        memo = YamlMemo({**self.yaml.known, **self.yaml.used} if partial else dict(self.yaml.used))
         memo.loaded = self.yaml.loaded
         return BuildCache(
             self.folder,
             self.code,
             output,
-            dict(self.used_bodies),
+            bodies,
             dict(pages),
             yaml=memo,
             _kept=set(self._kept),
             _shards=self._shards,
-            _rendered={k: v for k, v in self._rendered.items() if k in self.used_bodies},
+            _rendered={k: v for k, v in self._rendered.items() if k in bodies},
         )
 
     # --- bodies ---------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ travel back. Work is shipped in a few large chunks, not item by item.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import multiprocessing
 import os
@@ -62,21 +61,29 @@ def parallel_map(
     # What exists now is out of the collections made after each chunk (and, in workers, is
     # copied on write less).
     gc.freeze()
+    pool = None
     try:
-        with contextlib.ExitStack() as stack:
-            chunks: Iterable[list[Any]]
-            if serial:
-                chunks = (_chunk(function, items, chunk) for chunk in bounds)
-            else:
-                _task = (function, items)
-                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(count))
-                chunks = pool.imap(_run, bounds)
-            results: list[R] = []
-            for chunk in chunks:
-                results += chunk
-                if progress is not None:
-                    progress(len(results), len(items))
-            return results
+        chunks: Iterable[list[Any]]
+        if serial:
+            chunks = (_chunk(function, items, chunk) for chunk in bounds)
+        else:
+            _task = (function, items)
+            pool = multiprocessing.get_context("fork").Pool(count)
+            chunks = pool.imap(_run, bounds)
+        results: list[R] = []
+        for chunk in chunks:
+            results += chunk
+            if progress is not None:
+                progress(len(results), len(items))
+        if pool is not None:
+            # Workers told to stop, not killed: Pool.terminate races with the pool's own thread
+            # starting a worker in place of one it kills, and then waits for it for ever.
+            pool.close()
+            pool.join()
+            pool = None
+        return results
     finally:
         _task = None
+        if pool is not None:  # an exception, or Ctrl-C
+            pool.terminate()
         gc.unfreeze()

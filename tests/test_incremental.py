@@ -23,6 +23,7 @@ from hubgen import yamlio
 from hubgen.build import Session
 from hubgen.cache import BODIES, FOLDER, PAGES, YAML
 from hubgen.fingerprint import Fingerprints
+from hubgen.markdown import MarkdownRenderer
 from hubgen.models import Facet, TocEntry
 from hubgen.render import referenced_templates
 from tests.conftest import MakeSite, errors, run_build, write_files
@@ -92,6 +93,36 @@ def test_a_session_reads_again_what_it_is_told_changed_however_alike_it_looks(
     session.changed([post])
     assert run_build(root, session=session).published
     assert "Body of post X." in (root / "public/2026/01/p3/index.html").read_text()
+
+
+def test_a_session_goes_on_after_a_quick_build_with_all_it_knew(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a body's quick build, a build that goes the whole way still has every other body
+    and front matter remembered: it renders and parses nothing again."""
+    root = make_site(SITE)
+    session = Session()
+    run_build(root, session=session)
+    post = root / "content/posts/p3.md"
+    post.write_text(post.read_text() + "More.\n")
+    session.changed([post])
+    assert "sitemap.xml" not in run_build(root, session=session).rendered  # the quick way
+    calls: list[str] = []
+    original = yamlio._load
+
+    def parse(*args: object, **kwargs: object) -> object:
+        calls.append(str(args[1]))
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(yamlio, "_load", parse)
+    monkeypatch.setattr(MarkdownRenderer, "render", lambda *a, **k: calls.append("markdown"))
+    other = root / "content/posts/p4.md"
+    other.write_text(other.read_text().replace("title: Post 4", "title: Post Four"))
+    session.changed([other])
+    result = run_build(root, session=session)
+    assert result.published and "sitemap.xml" in result.rendered  # the whole way
+    # the retitled post's front matter alone (site.yaml and theme.yaml are read every build)
+    assert [c for c in calls if "content" in c or c == "markdown"] == ["content/posts/p4.md"]
 
 
 def test_a_session_reports_what_a_post_s_new_body_breaks(make_site: MakeSite) -> None:
