@@ -21,7 +21,7 @@ from hubgen.fingerprint import Fingerprints, code
 from hubgen.output import Staging, check_output, recover
 from hubgen.outputs import find_icon
 from hubgen.plan import plan
-from hubgen.quick import Snapshot, rebuild_body
+from hubgen.quick import Snapshot, rebuild_post
 from hubgen.render import Renderer, render_all
 from hubgen.site import Assembled, assemble
 from hubgen.theme import environment, load_theme
@@ -94,7 +94,7 @@ class Session:
         self.pending |= paths
 
     def _quick(self, options: BuildOptions) -> tuple[Mapping[str, Page], tuple[str, ...]] | None:
-        """The quick build of one post's new body, when that is all that changed."""
+        """The quick build of one post edited in place, when that is all that changed."""
         changed, self.pending = self.pending, set()
         snapshot, cache = self.snapshot, self.cache
         if snapshot is None or cache is None or len(changed) != 1:
@@ -108,7 +108,7 @@ class Session:
             return Staging(output, records.keys(), trusted)
 
         (file,) = changed
-        done = rebuild_body(snapshot, file, options.now, cache, self.posts, staging)
+        done = rebuild_post(snapshot, file, options.now, cache, self.posts, staging)
         if done is not None:
             self.cache = cache.carry(str(output), done[0], partial=True)
         return done

@@ -1,11 +1,12 @@
-"""A session's quick rebuild: one post whose body alone changed, which is what editors do all day.
+"""A session's quick rebuild: one post edited in place, which is what editors do all day.
 
 ``hubgen serve`` keeps its last good build (``Snapshot``). When the only file changed since is a
-published post, and reading it again gives the same front matter, the post is made again with its
-new body, and only the jobs that show it (its page, its neighbours', the listings and feeds it is
-in) are rendered and written; the sitemap and everything else stay. Anything else (another file,
-a change of front matter, a date come due, a problem of any kind) returns None, and the build goes
-the whole way, so what is published is always what a full build would write.
+published post, and reading it again leaves it where it was (the same URL, dates, tags, authors,
+groups and draft state: its body, title, summary, image or other keys may change), the post is
+made again, and only the jobs that show it (its page, its neighbours', the listings and feeds it
+is in) are rendered and written; the sitemap and everything else stay. Anything else (another
+file, a post moved or retagged, a date come due, a problem of any kind) returns None, and the
+build goes the whole way, so what is published is always what a full build would write.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from hubgen.output import Staging
 from hubgen.outputs import RenderJob
 from hubgen.plan import post_job
 from hubgen.render import Renderer, render_all
-from hubgen.site import Assembled, Site, render_bodies
+from hubgen.site import Assembled, Site, make_post, render_bodies
 from hubgen.yamlio import read_file
 
 
@@ -171,16 +172,40 @@ def _swap_site(site: Site, old: Post, new: Post) -> Site:
     )
 
 
+def _placed(doc: Document) -> tuple[object, ...]:
+    """What of a document decides where its post goes and what lists it: its URL, dates, tags,
+    authors, groups, draft state (not its title, summary, image, id, other keys, or body)."""
+    meta = doc.meta
+    return (
+        doc.kind,
+        doc.source,
+        doc.file,
+        doc.slug,
+        doc.date,
+        doc.updated,
+        doc.bundle,
+        doc.is_html,
+        meta.date,
+        meta.updated,
+        meta.slug,
+        meta.tags,
+        meta.authors,
+        meta.author,
+        meta.groups,
+        meta.draft,
+    )
+
+
 def _alike(a: Document, b: Document) -> bool:
-    """Whether two readings of a file differ in their body alone (types and all)."""
+    """Whether two readings of a file put its post in the same place (types and all)."""
     try:
         prints = Fingerprints()
-        return prints.of(replace(a, body="")) == prints.of(replace(b, body=""))
+        return prints.of(_placed(a)) == prints.of(_placed(b))
     except Unknown:
         return False
 
 
-def rebuild_body(
+def rebuild_post(
     snapshot: Snapshot,
     changed: Path,
     now: dt.datetime,
@@ -188,7 +213,7 @@ def rebuild_body(
     posts: Assembled,
     staging: Callable[[Mapping[str, Page]], Staging],
 ) -> tuple[Mapping[str, Page], tuple[str, ...]] | None:
-    """Publish the site with the post at ``changed`` made again from its new body: the records of
+    """Publish the site with the post at ``changed`` made again from its new text: the records of
     the published files, and those rendered; None when it cannot be done this way."""
     site, bodies = snapshot.site, snapshot.site.bodies
     if bodies is None or (snapshot.upto is not None and snapshot.upto <= now):
@@ -224,13 +249,7 @@ def rebuild_body(
     check_anchors(anchored, after)
     if before.items != after.items:
         return None  # links from other posts into its headings fare differently
-    post = replace(
-        old_post,
-        summary=doc.meta.summary or rendered.summary,
-        content=rendered.html,
-        toc=rendered.toc,
-        word_count=rendered.word_count,
-    )
+    post = make_post(doc, rendered, made)
     try:
         indexes = snapshot.shown_in(source)
         done: dict[int, Any] = {}

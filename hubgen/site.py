@@ -9,6 +9,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from hubgen import fingerprint
 from hubgen.cache import BuildCache, LinkCall, body_key
@@ -60,6 +61,34 @@ class Site:
 
 # source -> the document, body and links a post was made of, and the post
 Assembled = dict[str, tuple[Document, Rendered, tuple[object, ...], Post]]
+
+
+def make_post(doc: Document, rendered: Rendered, made: tuple[Any, ...]) -> Post:
+    """A post from its document, its body, and what ``assemble`` linked it to: (tags, authors,
+    groups, URL, whether it is still to come)."""
+    if doc.date is None:
+        raise ValueError(f"{doc.source}: a post without a date")  # reading gives every post one
+    tags, authors, groups, post_url, future = made
+    return Post(
+        source=doc.source,
+        slug=doc.slug,
+        url=post_url,
+        title=doc.meta.title,
+        date=doc.date,
+        updated=doc.updated,
+        summary=doc.meta.summary or rendered.summary,
+        content=rendered.html,
+        toc=rendered.toc,
+        word_count=rendered.word_count,
+        tags=tags,
+        authors=authors,
+        groups=groups,
+        draft=doc.meta.draft,
+        future=future,
+        image=doc.meta.image,
+        id=doc.meta.id,
+        extra=doc.extra,
+    )
 
 
 def _published(doc: Document, drafts: bool, future: bool, now: dt.datetime) -> bool:
@@ -248,26 +277,7 @@ def assemble(
         if known is not None and known[0] is doc and known[1] is rendered and known[2] == made:
             post = known[3]  # the same object as the last build's (``hubgen serve``)
         else:
-            post = Post(
-                source=doc.source,
-                slug=doc.slug,
-                url=post_url,
-                title=doc.meta.title,
-                date=doc.date,
-                updated=doc.updated,
-                summary=doc.meta.summary or rendered.summary,
-                content=rendered.html,
-                toc=rendered.toc,
-                word_count=rendered.word_count,
-                tags=made[0],
-                authors=made[1],
-                groups=made[2],
-                draft=doc.meta.draft,
-                future=made[4],
-                image=doc.meta.image,
-                id=doc.meta.id,
-                extra=doc.extra,
-            )
+            post = make_post(doc, rendered, made)
         assembled[doc.source] = (doc, rendered, made, post)
         posts.append(post)
         if doc.bundle is not None:

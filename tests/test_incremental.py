@@ -95,6 +95,22 @@ def test_a_session_reads_again_what_it_is_told_changed_however_alike_it_looks(
     assert "Body of post X." in (root / "public/2026/01/p3/index.html").read_text()
 
 
+def test_a_session_retitles_a_post_quickly_everywhere_it_is_shown(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    root = make_site(SITE)
+    session = Session()
+    run_build(root, session=session)
+    post = root / "content/posts/p3.md"
+    post.write_text(post.read_text().replace("title: Post 3", "title: Post Three"))
+    session.changed([post])
+    result = run_build(root, session=session)
+    assert "sitemap.xml" not in result.rendered  # the quick way
+    assert "Post Three" in (root / "public/page/2/index.html").read_text()
+    assert "Post Three" in (root / "public/2026/01/p4/index.html").read_text()  # "older" link
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
 def test_a_session_goes_on_after_a_quick_build_with_all_it_knew(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -117,11 +133,11 @@ def test_a_session_goes_on_after_a_quick_build_with_all_it_knew(
     monkeypatch.setattr(yamlio, "_load", parse)
     monkeypatch.setattr(MarkdownRenderer, "render", lambda *a, **k: calls.append("markdown"))
     other = root / "content/posts/p4.md"
-    other.write_text(other.read_text().replace("title: Post 4", "title: Post Four"))
+    other.write_text(other.read_text().replace("tags: [Mentoring]", "tags: [Mentoring, More]"))
     session.changed([other])
     result = run_build(root, session=session)
     assert result.published and "sitemap.xml" in result.rendered  # the whole way
-    # the retitled post's front matter alone (site.yaml and theme.yaml are read every build)
+    # the retagged post's front matter alone (site.yaml and theme.yaml are read every build)
     assert [c for c in calls if "content" in c or c == "markdown"] == ["content/posts/p4.md"]
 
 
