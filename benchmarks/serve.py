@@ -7,9 +7,11 @@ The corpus is the runner's (``benchmarks/run.py``: generated once, cached under
 ``python -m hubgen serve`` on it, opens the edited post (the one ``run.py`` edits) in headless
 Chromium (Debian's ``/usr/bin/chromium``), then makes ``--edits`` edits of each kind, in turn:
 
-- **body**: a sentence appended to the post's Markdown (the server's quick build of one body);
-- **title**: the post's title changed in its front matter (a build that goes the whole way, as
-  listings may order or show it differently),
+- **body**: a sentence appended to the post's Markdown;
+- **title**: the post's title changed in its front matter (both of these are the server's quick
+  build of one post edited in place);
+- **tag**: a tag added to the post (a build that goes the whole way: the tag's pages and counts
+  change),
 
 and measures from the save to
 
@@ -56,7 +58,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-KINDS = ("body", "title")
+KINDS = ("body", "title", "tag")
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,9 @@ def measure(site: Path, edits: int, timeout: float) -> tuple[float, list[Edit]]:
                 if kind == "title":
                     head, _, rest = text.partition("\ntitle:")
                     text = f'{head}\ntitle: "{sentence}"\n{rest.split(chr(10), 1)[1]}'
+                elif kind == "tag":
+                    sentence = f"Bench tag {number}"
+                    text = text.replace("tags: [", f'tags: ["{sentence}", ', 1)
                 else:
                     text += f"\n{sentence}\n"
                 saved = time.perf_counter()

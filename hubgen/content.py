@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from collections.abc import Callable
@@ -132,6 +133,7 @@ class Reads:
         self.changed = set()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # tags and names come again and again
 def slugify(text: str) -> str:
     """A URL-safe slug: lower case, words joined by '-'. Unicode letters are kept."""
     slug = re.sub(r"[^\w]+", "-", text.lower().replace("_", "-")).strip("-")
