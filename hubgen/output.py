@@ -181,10 +181,9 @@ class Staging:
             with contextlib.suppress(OSError):
                 if not published.is_symlink() and published.read_bytes() == data:
                     return published.stat()
-        target = self._target(relative)
-        target.write_bytes(data)
+        status = _put(self._target(relative), data)
         self._written.append(relative)
-        return target.stat()
+        return status
 
     def keep(self, relative: str) -> os.stat_result | None:
         """Keep the published file ``relative`` in the new site, unchanged.
@@ -236,6 +235,18 @@ class Staging:
         """Remove the folder of a build that was not published."""
         if not self.published:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _put(target: Path, data: bytes) -> os.stat_result:
+    """Write a new file; its status, read from the open file (no second lookup of the path)."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
 
 
 def _files(top: Path, found: dict[str, tuple[int, int]]) -> int:

@@ -26,7 +26,22 @@ class Paginator:
     total: int
     prev_url: str | None
     next_url: str | None
-    pages: tuple[tuple[int, str], ...]
+    pages: tuple[tuple[int, str], ...]  # every page: (number, URL)
+    # The pages to link from this one: the first, the last and the two either side of it, with
+    # None for each run of pages left out (a theme shows '…'). A loop over ``pages`` on every
+    # page would take time in the square of their number.
+    window: tuple[tuple[int, str] | None, ...] = ()
+
+
+def _window(number: int, urls: Sequence[str]) -> tuple[tuple[int, str] | None, ...]:
+    total = len(urls)
+    shown = sorted({1, total, *range(max(1, number - 2), min(total, number + 2) + 1)})
+    window: list[tuple[int, str] | None] = []
+    for n in shown:
+        if window and window[-1] is not None and n > window[-1][0] + 1:
+            window.append(None)
+        window.append((n, urls[n - 1]))
+    return tuple(window)
 
 
 def paginate(
@@ -44,6 +59,7 @@ def paginate(
             prev_url=urls[n - 2] if n > 1 else None,
             next_url=urls[n] if n < total else None,
             pages=pages,
+            window=_window(n, urls),
         )
         yield paths[n - 1], items[(n - 1) * per_page : n * per_page], paginator
 

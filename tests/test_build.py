@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
-from conftest import GROUP, POST, errors, read, run_build
+from conftest import GROUP, POST, SITE_YAML, errors, read, run_build
 
 from hubgen.output import MARK
 
@@ -85,6 +86,23 @@ def test_home_pagination_links_pages_in_order(make_site):
     assert "Post 2" in second and "Post 1" in second
     assert 'href="/page/2/"' in home
     assert 'href="/page/3/"' in second and 'href="/"' in second
+
+
+def test_pagination_links_the_first_the_last_and_the_pages_around(make_site):
+    """Page 6 of 12 links 1, 4–8 and 12, with one gap marker for each run left out."""
+    config = SITE_YAML.replace("posts_per_page: 2", "posts_per_page: 1")
+    root = make_site({"site.yaml": config, **_posts(12)})
+    run_build(root)
+    page = read(root, "page/6/index.html")
+    start = page.index('<nav class="pagination"')
+    nav = page[start : page.index("</nav>", start)]
+    linked = re.findall(r'<span class="visually-hidden">Page </span>(\d+)</a>', nav)
+    assert linked == ["1", "4", "5", "6", "7", "8", "12"]
+    assert nav.count("pagination-gap") == 2
+    assert 'aria-current="page"><span class="visually-hidden">Page </span>6<' in nav
+    first = read(root, "index.html")
+    assert re.findall(r"Page </span>(\d+)</a>", first) == ["1", "2", "3", "12"]
+    assert first.count("pagination-gap") == 1
 
 
 def test_previous_and_next_link_neighbours(make_site):
