@@ -14,7 +14,7 @@ from pathlib import Path
 from hubgen import inputs
 from hubgen.cache import FOLDER, BuildCache, Page
 from hubgen.config import load_config
-from hubgen.content import Reads, read_content
+from hubgen.content import POST_SUFFIXES, Reads, read_content
 from hubgen.errors import Problem, Problems, display_path
 from hubgen.files import static_files
 from hubgen.fingerprint import Fingerprints, code
@@ -97,7 +97,20 @@ class Session:
         """The quick build of one post edited in place, when that is all that changed."""
         changed, self.pending = self.pending, set()
         snapshot, cache = self.snapshot, self.cache
-        if snapshot is None or cache is None or len(changed) != 1:
+        if snapshot is None or cache is None:
+            return None
+        # One post, and maybe files beside it that no build reads: an editor's backup or swap
+        # file, vim's '4913' (not in a bundle, whose files are all the post's resources, and not
+        # a folder of posts moved away).
+        posts = [p for p in changed if p.suffix.lower() in POST_SUFFIXES and p.name[0] not in "._"]
+        if len(posts) != 1:
+            return None
+        (file,) = posts
+        others = changed - {file}
+        if others and (
+            file.stem.lower() == "index"
+            or any(p.parent != file.parent or snapshot.holds_documents(p) for p in others)
+        ):
             return None
         if snapshot.settings != _settings(options):
             return None
@@ -107,7 +120,6 @@ class Session:
             trusted = {k: (p.size, p.mtime_ns) for k, p in records.items()}
             return Staging(output, records.keys(), trusted)
 
-        (file,) = changed
         done = rebuild_post(snapshot, file, options.now, cache, self.posts, staging)
         if done is not None:
             self.cache = cache.carry(str(output), done[0], partial=True)

@@ -53,15 +53,27 @@ class Snapshot:
     files: int
     _shown_in: dict[str, list[int]] | None = field(default=None, repr=False)
     _opaque: bool = False
+    _folders: set[Path] | None = field(default=None, repr=False)
 
     def warm(self) -> None:
         """Do now what the first quick build would otherwise do: index which jobs show each
         post, and fingerprint the posts (the full build fingerprinted them in its workers)."""
         with contextlib.suppress(_Opaque):
             self.shown_in("")
+        self.holds_documents(self.root)
         for post in self.site.posts:
             with contextlib.suppress(Unknown):
                 self.renderer.prints.of(post)
+
+    def holds_documents(self, path: Path) -> bool:
+        """Whether ``path`` is (or was) a folder with posts or pages in it, however deep."""
+        if self._folders is None:
+            sources = self.site.bodies.sources if self.site.bodies is not None else {}
+            self._folders = {folder for file in sources for folder in file.parents}
+        try:
+            return path.resolve() in self._folders
+        except OSError:
+            return True
 
     def shown_in(self, source: str) -> list[int]:
         """The jobs that show the post of ``source`` (indexed once, at the first need); _Opaque

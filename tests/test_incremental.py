@@ -95,6 +95,47 @@ def test_a_session_reads_again_what_it_is_told_changed_however_alike_it_looks(
     assert "Body of post X." in (root / "public/2026/01/p3/index.html").read_text()
 
 
+def test_a_session_edits_quickly_through_an_editor_s_backup_and_swap_files(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """vim saves by writing '4913', renaming the post to 'p3.md~' and writing it anew."""
+    root = make_site(SITE)
+    session = Session()
+    run_build(root, session=session)
+    post = root / "content/posts/p3.md"
+    text = post.read_text()
+    probe, backup = post.with_name("4913"), post.with_name("p3.md~")
+    probe.write_text("")
+    probe.unlink()
+    post.rename(backup)
+    post.write_text(text + "Saved by vim.\n")
+    session.changed([probe, backup, post, post.with_name(".p3.md.swp")])
+    result = run_build(root, session=session)
+    assert "sitemap.xml" not in result.rendered  # the quick way
+    assert "Saved by vim." in (root / "public/2026/01/p3/index.html").read_text()
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_a_session_builds_the_whole_way_when_a_folder_of_posts_goes_with_an_edit(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """A folder moved away is one event, its posts none: it is never taken for a backup file."""
+    nine = SITE["content/posts/p5.md"].replace("5", "9")
+    root = make_site({**SITE, "content/posts/more/p9.md": nine})
+    session = Session()
+    run_build(root, session=session)
+    assert (root / "public/2026/01/p9/index.html").exists()
+    post = root / "content/posts/p3.md"
+    post.write_text(post.read_text() + "Edited.\n")
+    folder = root / "content/posts/more"
+    folder.rename(tmp_path / "elsewhere")
+    session.changed([post, folder])
+    result = run_build(root, session=session)
+    assert "sitemap.xml" in result.rendered  # the whole way
+    assert not (root / "public/2026/01/p9/index.html").exists()
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
 def test_a_session_retitles_a_post_quickly_everywhere_it_is_shown(
     make_site: MakeSite, tmp_path: Path
 ) -> None:
