@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import datetime as dt
 import gc
 import json
@@ -131,6 +134,15 @@ class Session:
             self.cache.save(None, {})
 
 
+def _give_back_memory() -> None:
+    """Return the heap's free pages to the system (glibc), so that forked workers do not start
+    with a copy of them in their resident size; elsewhere nothing."""
+    name = ctypes.util.find_library("c")
+    with contextlib.suppress(OSError, AttributeError):
+        if name is not None:
+            ctypes.CDLL(name).malloc_trim(0)
+
+
 def _failed(problems: Problems, strict: bool) -> bool:
     return bool(problems.errors) or (strict and bool(problems.warnings))
 
@@ -252,6 +264,10 @@ def _build(
         cache=cache,
         reuse=session.posts if session is not None else None,
     )
+    # the date of the next post to come, when the site changes by itself
+    coming = min((d.date for d in content.posts if d.date and d.date > options.now), default=None)
+    del content  # the sources, bodies and all, are in the site now as what they became
+    _give_back_memory()  # before workers are forked with a copy of it
     icon = config.feeds.icon or find_icon((*theme.static_dirs, options.root / "static"))
     jobs = plan(site, problems, icon)
     prints = Fingerprints(session.prints) if session is not None else None
@@ -311,7 +327,7 @@ def _build(
     if session is not None and publish and not problems.errors:
         session.snapshot = Snapshot(
             _settings(options),
-            min((d.date for d in content.posts if d.date and d.date > options.now), default=None),
+            coming,
             options.root,
             config,
             site,
@@ -323,8 +339,7 @@ def _build(
         )
         session._warm(session.snapshot)
     if state is not None:
-        coming = (d.date for d in content.posts if d.date is not None and d.date > options.now)
         clean = publish and not problems.items
         done = inputs.Done(pages, files) if clean else None
-        inputs.save(cache_folder, state, options.output, min(coming, default=None), done)
+        inputs.save(cache_folder, state, options.output, coming, done)
     return result(pages, files, publish, tuple(sorted(rendering.rendered)))
