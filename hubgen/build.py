@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
 import datetime as dt
 import gc
 import json
@@ -21,7 +18,7 @@ from hubgen.content import POST_SUFFIXES, Reads, read_content
 from hubgen.errors import Problem, Problems, display_path
 from hubgen.files import static_files
 from hubgen.fingerprint import Fingerprints, code
-from hubgen.output import Staging, check_output, recover
+from hubgen.output import Staging, check_output, libc, recover
 from hubgen.outputs import find_icon
 from hubgen.plan import plan
 from hubgen.quick import Snapshot, rebuild_post
@@ -137,10 +134,9 @@ class Session:
 def _give_back_memory() -> None:
     """Return the heap's free pages to the system (glibc), so that forked workers do not start
     with a copy of them in their resident size; elsewhere nothing."""
-    name = ctypes.util.find_library("c")
-    with contextlib.suppress(OSError, AttributeError):
-        if name is not None:
-            ctypes.CDLL(name).malloc_trim(0)
+    trim = libc("malloc_trim")
+    if trim is not None:
+        trim(0)
 
 
 def _failed(problems: Problems, strict: bool) -> bool:

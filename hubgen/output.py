@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ import sys
 import tempfile
 from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from hubgen.errors import Problem
 
@@ -69,14 +71,21 @@ def check_output(out: Path, root: Path) -> Problem | None:
     return None
 
 
+@functools.cache
+def libc(function: str) -> Any | None:
+    """A function of the C library (found once: finding it runs ``ldconfig``); None where the
+    system has no such library or function."""
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name, use_errno=True), function) if name else None
+    except (OSError, AttributeError):
+        return None
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths; False where the system cannot."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        renameat2 = ctypes.CDLL(name, use_errno=True).renameat2
-    except (OSError, AttributeError):
+    renameat2 = libc("renameat2")
+    if renameat2 is None:
         return False
     result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return bool(result == 0)
