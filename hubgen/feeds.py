@@ -22,6 +22,7 @@ import lxml.html
 from feedgen.feed import FeedGenerator
 
 from hubgen.config import SiteConfig
+from hubgen.markdown_common import MORE
 from hubgen.models import Group, Post
 from hubgen.routes import absolute, host, url
 from hubgen.site import Site
@@ -35,6 +36,23 @@ EMBEDS = frozenset({"iframe", "object", "embed", "frame", "applet"})
 # Characters XML 1.0 forbids, and C1 controls it discourages: no reader wants them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+# The tags and attributes Markdown writes (with hubgen's extensions and Pygments), which
+# _plain_absolute rewrites without parsing: a '<' that starts anything else is foreign.
+_MARKDOWN_TAGS = (
+    "a blockquote br code dd del div dl dt em h1 h2 h3 h4 h5 h6 hr img li ol p pre s section span"
+    " strong sup table tbody td th thead tr ul"
+)
+_MARKDOWN_ATTRIBUTES = "href src alt title id class start style role"
+_FOREIGN = re.compile(
+    rf"""<(?!/?(?:{_MARKDOWN_TAGS.replace(" ", "|")})"""
+    rf"""(?: (?:{_MARKDOWN_ATTRIBUTES.replace(" ", "|")})="[^"<>]*")*>|{MORE[1:]})"""
+)
+_OPENING = re.compile(r"<(?!/|br[ >]|hr[ >]|img[ >]|!)")  # tags that must be closed
+_LINKING = re.compile(r'<[a-z0-9]+ [^<>]*?(?:href|src|style|role)="[^<>]*>')
+_LINK_ATTRIBUTE = re.compile(r' (href|src|style|role)="([^"]*)"')
+# An absolute URL that urljoin gives back as it is, whatever the base: a lower-case scheme, a
+# plain host, no parameters, and no empty query or fragment (urljoin drops those).
+_KEPT = re.compile(r"[a-z][a-z0-9+.-]*://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[^\s?#;]*)?(?:\?[^\s#]+)?(?:#\S+)?")
 
 
 @dataclass(frozen=True)
@@ -86,7 +104,7 @@ def site_link(config: SiteConfig, base: str, href: str) -> str:
     """``href`` as written on the page at ``base``, made absolute; '/x/' gets base_url's path."""
     if href.startswith("/") and not href.startswith("//"):
         return absolute(config, url(config, href))
-    return urljoin(base, href)
+    return _joined(base, href)
 
 
 @functools.lru_cache(maxsize=4096)  # a post is in several feeds, each in several formats
@@ -98,8 +116,48 @@ def absolute_html(fragment: str, base: str) -> str:
     fragment = clean(fragment)
     if not fragment.strip():
         return ""
+    plain = _plain_absolute(fragment, base)
+    return plain if plain is not None else _parsed_absolute(fragment, base)
+
+
+def _plain_absolute(fragment: str, base: str) -> str | None:
+    """:func:`absolute_html` of HTML as Markdown writes it, by rewriting its links in place; None
+    for anything else (raw HTML: any tag or attribute Markdown does not write, or tags left open),
+    which is parsed instead.
+
+    Parsing a post's body into a tree and writing it out again cost more than all the rest of its
+    feed entries; HTML made by Markdown alone needs none of it.
+    """
+    if _FOREIGN.search(fragment) or len(_OPENING.findall(fragment)) != fragment.count("</"):
+        return None
+    return _LINKING.sub(functools.partial(_absolute_tag, base), fragment)
+
+
+def _absolute_tag(base: str, tag: re.Match[str]) -> str:
+    def attribute(found: re.Match[str]) -> str:
+        name, value = found.groups()
+        if name in ("style", "role"):  # as _parsed_absolute: a column's alignment, footnotes' role
+            return ""
+        link = html.unescape(value).strip()
+        joined = _joined(base, link)
+        return f' {name}="{html.escape(joined) if joined != link else value}"'
+
+    return _LINK_ATTRIBUTE.sub(attribute, tag.group())
+
+
+def _joined(base: str, link: str) -> str:
+    """``link`` made absolute against ``base``; as it is when it is no URL (``http://[x``)."""
+    if _KEPT.fullmatch(link):
+        return link
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
+
+
+def _parsed_absolute(fragment: str, base: str) -> str:
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    root.make_links_absolute(base, resolve_base_href=False)
+    root.make_links_absolute(base, resolve_base_href=False, handle_failures="ignore")
     for element in list(root.iter()):
         if not isinstance(element.tag, str):  # comments and processing instructions
             continue
@@ -117,7 +175,7 @@ def absolute_html(fragment: str, base: str) -> str:
         if srcset:
             candidates = (c.strip().split(maxsplit=1) for c in srcset.split(",") if c.strip())
             element.set(
-                "srcset", ", ".join(" ".join([urljoin(base, c[0]), *c[1:]]) for c in candidates)
+                "srcset", ", ".join(" ".join([_joined(base, c[0]), *c[1:]]) for c in candidates)
             )
     inner = html.escape(root.text or "", quote=False)
     inner += "".join(str(lxml.html.tostring(child, encoding="unicode")) for child in root)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
+import os
 import re
 from pathlib import Path
 
 import feedparser
+import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import GROUP, POST, errors, read, run_build
 from lxml import etree
 
@@ -350,3 +354,105 @@ def test_feeds_options_are_validated(make_site, options, message):
     problems = errors(run_build(root))
     assert len(problems) == 1 and message in problems[0], problems
     assert problems[0].startswith("site.yaml:6:")
+
+
+MARKDOWN_ONLY = """\
+Read [the next one](../second/ "Next"), [the circle](/groups/circle/), [notes](#notes),
+[a search](https://example.org/find?q=a&b=c#top), <https://example.org/a;b> and
+[odd](HTTPS://Example.org/?), [spaces](a%20b.html) and [broken](http://[oops).
+
+![A chart](chart.png "Chart") and ![elsewhere](//cdn.example.org/x.png)
+
+<!--more-->
+
+| Left | Right |
+|:-----|------:|
+| [cell](cell/) | `code` |
+
+3. three
+4. four
+
+```python
+print("a < b" & 'c > d')
+```
+
+> A *quote* with ~~strike~~ and a [note](note/).
+"""
+FOOTNOTE = "\nA footnote.[^1]\n\n[^1]: The [note](note/).\n"
+
+
+@pytest.mark.parametrize("engine", ["python", "fast"])
+def test_links_in_markdown_are_made_absolute_as_a_parser_would(engine):
+    """Markdown's own HTML is rewritten in place; the result is the same tree as lxml's, tag
+    for tag and attribute for attribute (less the tables' inline alignment)."""
+    from hubgen.feeds import _parsed_absolute, _plain_absolute
+    from hubgen.markdown import PythonMarkdown
+    from hubgen.markdown_fast import FastMarkdown
+
+    if engine == "python":
+        done = PythonMarkdown(raw_html=True).render(
+            MARKDOWN_ONLY + FOOTNOTE, source="p.md", resolve=lambda href: ""
+        )
+    else:  # footnotes are markdown-it-py's alone
+        done = FastMarkdown(raw_html=True).render(
+            MARKDOWN_ONLY, source="p.md", resolve=lambda href: ""
+        )
+    assert done is not None
+    rendered, _ = done
+    base = BASE + "2025/03/first/"
+    plain = _plain_absolute(str(rendered.html), base)
+    assert plain is not None
+    assert f'href="{BASE}2025/03/second/"' in plain
+    assert 'href="https://hub.example.org/groups/circle/"' in plain
+    assert f'href="{base}#notes"' in plain and f'src="{base}chart.png"' in plain
+    assert 'href="https://example.org/find?q=a&amp;b=c#top"' in plain
+    assert 'href="https://example.org/a;b"' in plain and "style=" not in plain
+    assert 'src="https://cdn.example.org/x.png"' in plain
+    assert f'href="{base}cell/"' in plain and f'href="{base}note/"' in plain
+
+    def tree(fragment: str) -> str:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+        for element in root.iter("th", "td"):
+            element.attrib.pop("style", None)
+        return str(lxml.html.tostring(root, encoding="unicode"))
+
+    assert tree(plain) == tree(_parsed_absolute(str(rendered.html), base))
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        '<p onclick="x()">Hi</p>',
+        "<script>alert(1)</script>",
+        '<iframe src="v/"></iframe>',
+        '<img src="a.png" srcset="a.png 1x">',
+        "<div><p>unclosed</p>",
+        "<P>upper case</P>",
+        "<p>a < b</p>",
+        "<!-- a comment -->",
+    ],
+)
+def test_anything_but_markdown_goes_through_the_parser(fragment):
+    from hubgen.feeds import _plain_absolute
+
+    assert _plain_absolute(fragment, BASE) is None
+
+
+@settings(max_examples=int(os.environ.get("HUBGEN_FUZZ_EXAMPLES", "300")), deadline=None)
+@given(
+    st.text(alphabet="hts:/.?#;[]@%&=+ \t\nA-Za_é1", max_size=40),
+    st.sampled_from([BASE, "http://h.example/a/b", "https://x/"]),
+)
+def test_urls_taken_as_they_are_are_what_urljoin_gives(link, base):
+    from urllib.parse import urljoin
+
+    from hubgen.feeds import _KEPT, _joined
+
+    for candidate in (link, "https://" + link, "http://h" + link):
+        try:
+            expected = urljoin(base, candidate)
+        except ValueError:
+            expected = candidate
+        assert _joined(base, candidate) == expected
+        if _KEPT.fullmatch(candidate):
+            assert expected == candidate
