@@ -52,7 +52,9 @@ _LINKING = re.compile(r'<[a-z0-9]+ [^<>]*?(?:href|src|style|role)="[^<>]*>')
 _LINK_ATTRIBUTE = re.compile(r' (href|src|style|role)="([^"]*)"')
 # An absolute URL that urljoin gives back as it is, whatever the base: a lower-case scheme, a
 # plain host, no parameters, and no empty query or fragment (urljoin drops those).
-_KEPT = re.compile(r"[a-z][a-z0-9+.-]*://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[^\s?#;]*)?(?:\?[^\s#]+)?(?:#\S+)?")
+_KEPT = re.compile(
+    r"[a-z][a-z0-9+.-]*://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[^\s?#;]*)?(?:\?[^\s#]+)?(?:#\S+)?"
+)
 
 
 @dataclass(frozen=True)

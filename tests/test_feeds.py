@@ -12,9 +12,9 @@ from pathlib import Path
 import feedparser
 import lxml.html
 import pytest
+from conftest import GROUP, POST, errors, read, run_build
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import GROUP, POST, errors, read, run_build
 from lxml import etree
 
 ATOM = "{http://www.w3.org/2005/Atom}"
