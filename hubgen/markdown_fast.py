@@ -96,6 +96,8 @@ def _lazy_quote(body: str) -> bool:
     """A line that continues a quote lazily, with fewer '>' than the line before it."""
     depth = 0
     for line in body.split("\n"):
+        if not depth and ">" not in line:
+            continue  # neither in a quote nor starting one
         text = line.lstrip(" \t>")
         level = line[: len(line) - len(text)].count(">")
         if text.strip() and level < depth:
