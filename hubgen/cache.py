@@ -12,9 +12,11 @@ It holds three things, each keyed by fingerprints of everything it was made from
   ``yamlcache``), so a rebuild parses only the files that changed.
 
 The cache never changes what a build writes: deleting it gives byte-identical output. Each file
-(bodies in 256 shards, pages one file per output folder, yaml one file) carries a checksum and the fingerprint of
-the code that wrote it; one that is truncated, damaged or written by other code is ignored. Files
-are replaced atomically, so a killed build leaves the old one or the new one.
+(bodies in 256 shards, pages one file per output folder, yaml one file) holds its data in
+marshal's format (about ten times faster than JSON both ways), with a checksum and the
+fingerprint of the code and the Python that wrote it; one that is truncated, damaged or written
+by other code is ignored before its data is loaded. Files are replaced atomically, so a killed
+build leaves the old one or the new one.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,10 +39,11 @@ from hubgen.models import Rendered, TocEntry
 from hubgen.yamlcache import YamlMemo
 
 FOLDER = ".hubgen-cache"
-BODIES = "bodies"  # bodies-<first two hex digits of their keys>.json: a rebuild rewrites few
-PAGES = "pages"  # pages-<digest of the output folder>.json: one record per output folder
-YAML = "yaml.json"
-FORMAT = 1
+BODIES = "bodies"  # bodies-<first two hex digits of their keys>.bin: a rebuild rewrites few
+PAGES = "pages"  # pages-<digest of the output folder>.bin: one record per output folder
+YAML = "yaml.bin"
+OLD = ("bodies-*.json", "pages-*.json", "yaml.json")  # the files of format 1, removed
+FORMAT = 2  # 2: marshal, not JSON
 
 # (href as written, what it resolved to: a URL, "" for left alone, None for a missing file)
 LinkCall = tuple[str, str | None]
@@ -70,7 +75,7 @@ class BuildCache:
     def load(cls, root: Path, code: str, output: Path) -> BuildCache:
         """The cache of the hub at ``root`` for builds into ``output`` (resolved)."""
         cache = cls(root / FOLDER, code)
-        for file in sorted(cache.folder.glob(f"{BODIES}-*.json")):
+        for file in sorted(cache.folder.glob(f"{BODIES}-*.bin")):
             with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
                 cache._shards[file.name] = set()  # rewritten or removed unless it is as wanted
                 bodies = _read(file, code)
@@ -102,7 +107,8 @@ class BuildCache:
                 ignore.write_text("# hubgen's build cache: safe to delete\n*\n", encoding="utf-8")
             shards: dict[str, dict[str, Any]] = {name: {} for name in self._shards}
             for key, entry in self.used_bodies.items():
-                shards.setdefault(_shard(key), {})[key] = entry
+                # marshal writes str, not its subclass Markup
+                shards.setdefault(_shard(key), {})[key] = {**entry, "html": str(entry["html"])}
             for name, entries in shards.items():
                 if not entries:
                     (self.folder / name).unlink(missing_ok=True)
@@ -188,18 +194,19 @@ class BuildCache:
 
 
 def _shard(key: str) -> str:
-    return f"{BODIES}-{key[:2]}.json"
+    return f"{BODIES}-{key[:2]}.bin"
 
 
 def per_output(name: str, output: Path) -> str:
     """The file name of ``name``'s record for one output folder (``hubgen serve`` has its own)."""
-    return f"{name}-{hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()}.json"
+    return f"{name}-{hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()}.bin"
 
 
 def _read(file: Path, code: str) -> object:
     """A cache file's data; None when it is missing, cut short, damaged or for other code.
 
-    A file is three lines: what wrote it, the data as JSON, and the data's SHA-256.
+    A file is three lines: what wrote it (JSON), the data (marshal), and the data's SHA-256. The
+    data is loaded only once its checksum matches: marshal is not meant for damaged input.
     """
     try:
         raw = file.read_bytes()
@@ -209,40 +216,31 @@ def _read(file: Path, code: str) -> object:
     payload, _, trailer = rest.rpartition(b"\n")
     meta = json.loads(header)
     if (
-        meta["format"] != FORMAT
-        or meta["code"] != code
+        meta != _meta(code) | ({"output": meta["output"]} if "output" in meta else {})
         or trailer != hashlib.sha256(payload).hexdigest().encode()
     ):
         return None
     del raw, rest
-    return json.loads(payload)
+    return marshal.loads(payload)
+
+
+def _meta(code: str) -> dict[str, object]:
+    # marshal's format is the interpreter's own
+    return {"format": FORMAT, "code": code, "python": sys.implementation.cache_tag}
 
 
 def _write(file: Path, code: str, data: object, output: str = "") -> None:
-    """Replace a cache file atomically: a killed build leaves the old one or the new one.
-
-    The JSON is written as it is encoded, so the whole of it is never in memory twice.
-    """
-    meta: dict[str, object] = {"format": FORMAT, "code": code}
+    """Replace a cache file atomically: a killed build leaves the old one or the new one."""
+    meta = _meta(code)
     if output:
         meta["output"] = output
-    checksum = hashlib.sha256()
+    payload = marshal.dumps(data)
     fd, temporary = tempfile.mkstemp(prefix=file.name + ".", dir=file.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
             stream.write(json.dumps(meta).encode() + b"\n")
-            encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-            chunk: list[str] = []
-            for piece in encoder.iterencode(data):
-                chunk.append(piece)
-                if len(chunk) >= 4096:
-                    encoded = "".join(chunk).encode("utf-8", "surrogatepass")
-                    checksum.update(encoded)
-                    stream.write(encoded)
-                    chunk.clear()
-            encoded = "".join(chunk).encode("utf-8", "surrogatepass")
-            checksum.update(encoded)
-            stream.write(encoded + b"\n" + checksum.hexdigest().encode())
+            stream.write(payload)
+            stream.write(b"\n" + hashlib.sha256(payload).hexdigest().encode())
         Path(temporary).replace(file)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -251,13 +249,17 @@ def _write(file: Path, code: str, data: object, output: str = "") -> None:
 
 def _forget_gone(folder: Path) -> None:
     """Remove the records of output folders that are gone (those of past ``hubgen serve`` runs)."""
-    for file in folder.glob(f"{PAGES}-*.json"):
+    for file in folder.glob(f"{PAGES}-*.bin"):
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             with file.open("rb") as stream:
                 output = Path(json.loads(stream.readline())["output"])
             if not output.is_dir():
                 file.unlink()
-                (folder / file.name.replace(PAGES, "inputs", 1)).unlink(missing_ok=True)
+                inputs = file.name.replace(PAGES, "inputs", 1).replace(".bin", ".json")
+                (folder / inputs).unlink(missing_ok=True)
+    for pattern in OLD:
+        for file in folder.glob(pattern):
+            file.unlink(missing_ok=True)
 
 
 def body_key(*parts: str) -> str:

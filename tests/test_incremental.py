@@ -7,7 +7,8 @@ a fresh folder with no cache.
 from __future__ import annotations
 
 import datetime as dt
-import json
+import hashlib
+import marshal
 import os
 import shutil
 from pathlib import Path
@@ -293,7 +294,7 @@ def test_each_output_folder_keeps_its_own_records(make_site: MakeSite, tmp_path:
     assert run_build(root).rendered == ()  # public/ is still known
     shutil.rmtree(elsewhere)
     run_build(root, drafts=True)  # a build that writes the records forgets the folder gone
-    assert len(list((root / FOLDER).glob(f"{PAGES}-*.json"))) == 1
+    assert len(list((root / FOLDER).glob(f"{PAGES}-*.bin"))) == 1
 
 
 def test_a_touched_published_file_is_rendered_again(make_site: MakeSite) -> None:
@@ -311,19 +312,23 @@ def test_a_corrupted_or_truncated_cache_is_ignored(make_site: MakeSite, tmp_path
     root = make_site(SITE)
     run_build(root)
     expected = clean_build(root, tmp_path / "clean")
-    [file] = (root / FOLDER).glob(f"{PAGES}-*.json")
+    [file] = (root / FOLDER).glob(f"{PAGES}-*.bin")
     whole = file.read_bytes()
-    header, payload, checksum = whole.split(b"\n")
-    forged = json.loads(payload)  # a cache that lies: its pages claim another output folder
+    header, _, rest = whole.partition(b"\n")
+    payload, _, checksum = rest.rpartition(b"\n")
+    assert checksum == hashlib.sha256(payload).hexdigest().encode()
+    # a cache that lies, checksum and all: its pages claim another output folder
+    lie = marshal.dumps({**marshal.loads(payload), "output": "/x"})
     for bad in (
         whole[: len(whole) // 2],  # truncated
         whole.replace(b"index.html", b"index.htm"),  # bit rot: the checksum fails
-        b"\x00\xff not json",
+        b"\x00\xff not a cache",
         b"",
-        b"\n".join([header, json.dumps({**forged, "output": "/x"}).encode(), checksum]),
+        b"\n".join([header, lie, hashlib.sha256(lie).hexdigest().encode()]),
+        b"\n".join([header.replace(b'"python"', b'"pithon"'), payload, checksum]),
     ):
         cache = root / FOLDER
-        damaged_files = (file, cache / YAML, *cache.glob(f"{BODIES}-*.json"))
+        damaged_files = (file, cache / YAML, *cache.glob(f"{BODIES}-*.bin"))
         for damaged in (*damaged_files, *cache.glob("inputs-*.json")):
             damaged.write_bytes(bad)
         result = run_build(root)
@@ -335,12 +340,12 @@ def test_a_corrupted_or_truncated_cache_is_ignored(make_site: MakeSite, tmp_path
 def test_a_rebuild_rewrites_only_the_cached_bodies_it_changed(make_site: MakeSite) -> None:
     root = make_site(SITE)
     run_build(root)
-    shards = {p.name: p.stat().st_mtime_ns for p in (root / FOLDER).glob(f"{BODIES}-*.json")}
+    shards = {p.name: p.stat().st_mtime_ns for p in (root / FOLDER).glob(f"{BODIES}-*.bin")}
     assert len(shards) > 1
     post = root / "content/posts/p4.md"
     post.write_text(post.read_text() + "More.\n")
     run_build(root)
-    after = {p.name: p.stat().st_mtime_ns for p in (root / FOLDER).glob(f"{BODIES}-*.json")}
+    after = {p.name: p.stat().st_mtime_ns for p in (root / FOLDER).glob(f"{BODIES}-*.bin")}
     changed = {name for name in after if after[name] != shards.get(name)}
     assert 1 <= len(changed) <= 2  # the new body's shard, and the old one's if it is another
     assert len(after) in (len(shards), len(shards) + 1, len(shards) - 1)
