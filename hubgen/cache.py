@@ -229,7 +229,7 @@ def _meta(code: str) -> dict[str, object]:
     return {"format": FORMAT, "code": code, "python": sys.implementation.cache_tag}
 
 
-def _write(file: Path, code: str, data: object, output: str = "") -> None:
+def _write(file: Path, code: str, data: dict[str, Any], output: str = "") -> None:
     """Replace a cache file atomically: a killed build leaves the old one or the new one."""
     meta = _meta(code)
     if output:
