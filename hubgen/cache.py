@@ -221,7 +221,8 @@ def _read(file: Path, code: str) -> object:
     ):
         return None
     del raw, rest
-    return marshal.loads(payload)  # noqa: S302  # nosec B302: its checksum matched
+    # marshal only once the checksum matched: it is not meant for damaged input
+    return marshal.loads(payload)  # noqa: S302  # nosec
 
 
 def _meta(code: str) -> dict[str, object]:
