@@ -107,13 +107,14 @@ class BuildCache:
                 ignore.write_text("# hubgen's build cache: safe to delete\n*\n", encoding="utf-8")
             shards: dict[str, dict[str, Any]] = {name: {} for name in self._shards}
             for key, entry in self.used_bodies.items():
-                # marshal writes str, not its subclass Markup
-                shards.setdefault(_shard(key), {})[key] = {**entry, "html": str(entry["html"])}
+                shards.setdefault(_shard(key), {})[key] = entry
             for name, entries in shards.items():
                 if not entries:
                     (self.folder / name).unlink(missing_ok=True)
                 elif name in self._kept or entries.keys() != self._shards.get(name):
-                    _write(self.folder / name, self.code, entries)
+                    # marshal writes str, not its subclass Markup: a copy, one shard at a time
+                    plain = {k: {**e, "html": str(e["html"])} for k, e in entries.items()}
+                    _write(self.folder / name, self.code, plain)
             if self.yaml.used.keys() != self.yaml.loaded:
                 _write(self.folder / YAML, self.code, self.yaml.used)
             if output is not None:

@@ -2,8 +2,10 @@
 
 Parsing 10,000 front matters with their positions is most of reading a large hub; a rebuild finds
 nearly all of them unchanged. An entry is keyed by the text itself (its digest), so a file that
-changes misses, and holds the data, where each key and value stands, and the warnings, as JSON
-with tags for what JSON lacks (dates, sets, bytes). A value it cannot encode is simply not kept.
+changes misses, and holds the data, where each key and value stands, and the warnings, in plain
+lists with tags for what they lack (dates, sets, bytes), marshalled: an entry is a few hundred
+bytes until it is used (its lists would be ten times that). A value it cannot encode is simply
+not kept.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import marshal
 import math
 from typing import Any
 
@@ -88,7 +91,8 @@ class YamlMemo:
         if entry is None:
             return None
         try:
-            data, keys, values, start, warnings = entry
+            # from this process, or from a cache file whose checksum matched
+            data, keys, values, start, warnings = marshal.loads(entry)  # noqa: S302  # nosec
             result = (
                 _decode(data),
                 {tuple(path): (line, column) for path, line, column in keys},
@@ -96,7 +100,7 @@ class YamlMemo:
                 (int(start[0]), int(start[1])),
                 [(int(a), int(b), str(c), str(d), str(e)) for a, b, c, d, e in warnings],
             )
-        except (ValueError, TypeError, KeyError, IndexError):
+        except (ValueError, TypeError, KeyError, IndexError, EOFError):
             return None
         self.use(name, entry)
         return result
@@ -113,13 +117,15 @@ class YamlMemo:
     ) -> tuple[str, Any] | None:
         """Remember one load; the (key, entry) kept, or None when it cannot be kept."""
         try:
-            entry = [
-                _encode(data),
-                [[list(path), *position] for path, position in keys.items()],
-                [[list(path), *position] for path, position in values.items()],
-                list(start),
-                [list(w) for w in warnings],
-            ]
+            entry = marshal.dumps(
+                [
+                    _encode(data),
+                    [[list(path), *position] for path, position in keys.items()],
+                    [[list(path), *position] for path, position in values.items()],
+                    list(start),
+                    [list(w) for w in warnings],
+                ]
+            )
         except (TypeError, ValueError, RecursionError):
             return None
         name = key(text, line_offset)
