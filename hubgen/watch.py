@@ -33,7 +33,7 @@ from hubgen.errors import Problem, display_path
 from hubgen.livereload import Broker, shown
 
 WATCHED = ("content", "themes", "templates", "static")
-SETTLE_SECONDS = 0.05
+SETTLE_SECONDS = 0.02
 
 Changes = frozenset[Path]
 
@@ -41,7 +41,7 @@ Changes = frozenset[Path]
 class Watcher:
     """Puts each batch of changed paths under the hub's watched files into ``changes``."""
 
-    def __init__(self, root: Path, step_ms: int = 30) -> None:
+    def __init__(self, root: Path, step_ms: int = 20) -> None:
         self.root = root.resolve()
         self.step_ms = step_ms
         self.changes: queue.Queue[set[Path]] = queue.Queue()
