@@ -74,6 +74,8 @@ class Session:
     prints: Fingerprints | None = None
     snapshot: Snapshot | None = None  # the last good build, for a quick one (see ``quick``)
     pending: set[Path] = field(default_factory=set)  # changed since the last build
+    # what the template of each published page read of posts (see ``quick``), by file
+    reads_of: dict[str, frozenset[str] | None] = field(default_factory=dict)
     _warming: threading.Thread | None = None
 
     def _warm(self, snapshot: Snapshot) -> None:
@@ -289,7 +291,9 @@ def _build(
     icon = config.feeds.icon or find_icon((*theme.static_dirs, options.root / "static"))
     jobs = plan(site, problems, icon)
     prints = Fingerprints(session.prints) if session is not None else None
-    renderer = Renderer(environment(options.root, theme, config), options.root, theme, prints)
+    noting = session is not None  # what templates read of posts, for quick builds
+    env = environment(options.root, theme, config, noting)
+    renderer = Renderer(env, options.root, theme, prints)
 
     static = static_files(
         [*((d, d.parent) for d in theme.static_dirs), (options.root / "static", options.root)],
@@ -333,6 +337,9 @@ def _build(
                 *((str(output), kept) if publish else (cache.output, published))
             )
             session.prints = renderer.prints
+            if publish:  # a page kept as it was read what it read when it was rendered
+                known = session.reads_of
+                session.reads_of = {k: known.get(k) for k in kept} | dict(rendering.reads)
         elif publish:
             cache.save(output, kept)
         else:  # the published site is as it was: keep what the cache says of it
@@ -354,6 +361,7 @@ def _build(
             tuple(problems.items),
             pages,
             files,
+            session.reads_of,
         )
         session._warm(session.snapshot)
     if state is not None:

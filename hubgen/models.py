@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from markupsafe import Markup
@@ -59,7 +59,15 @@ class Rendered:
     fragments: tuple[tuple[int, str], ...] = ()  # (line, href) of links to '#anchors' in the site
 
 
-@dataclass(frozen=True)
+class Noted:
+    """What the templates read from posts while one job renders, in a session that notes it
+    (``hubgen serve``, for its quick builds: see ``quick``): attribute names, and '*' when a post
+    was turned into text whole. None when nothing is noted."""
+
+    reads: set[str] | None = None
+
+
+@dataclass(frozen=True, repr=False)
 class Post:
     source: str
     slug: str
@@ -84,6 +92,12 @@ class Post:
     def reading_time(self) -> int:
         """Minutes to read, at 220 words a minute, never less than one."""
         return max(1, round(self.word_count / 220))
+
+    def __repr__(self) -> str:  # as a dataclass's, noting that all of it was read
+        if Noted.reads is not None:
+            Noted.reads.add("*")
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+        return f"{type(self).__qualname__}({shown})"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@
 published post, and reading it again leaves it where it was (the same URL, dates, tags, authors,
 groups and draft state: its body, title, summary, image or other keys may change), the post is
 made again, and only the jobs that show it (its page, its neighbours', the listings and feeds it
-is in) are rendered and written; the sitemap and everything else stay. Anything else (another
+is in) are rendered and written; the sitemap and everything else stay. Of those, a page whose
+template read nothing of the post that changed when it was last rendered (the session's
+environment notes what templates read of posts: see ``theme.Noting``) is the same page, and is
+kept: an archive that shows titles is not rendered again for an edited body. Anything else (another
 file, a post moved or retagged, a date come due, a problem of any kind) returns None, and the
 build goes the whole way, so what is published is always what a full build would write.
 """
@@ -33,6 +36,7 @@ from hubgen.output import Staging
 from hubgen.outputs import RenderJob
 from hubgen.plan import post_job
 from hubgen.render import Renderer, render_all
+from hubgen.routes import output_file
 from hubgen.site import Assembled, Site, make_post, render_bodies
 from hubgen.yamlio import read_file
 
@@ -51,6 +55,9 @@ class Snapshot:
     problems: tuple[Problem, ...]  # warnings only
     pages: int
     files: int
+    # what each published page's template read from posts when it was rendered, by file (see
+    # ``Renderer.reads``); a page is not rendered again for a post whose reads are all as they were
+    reads: dict[str, frozenset[str] | None] = field(default_factory=dict)
     _shown_in: dict[str, list[int]] | None = field(default=None, repr=False)
     _opaque: bool = False
     _folders: set[Path] | None = field(default=None, repr=False)
@@ -277,12 +284,27 @@ def rebuild_post(
         if job.source == source and job.format == "html" and job.context.get("post") is post:
             jobs[k] = replace(fresh, context={**job.context, **fresh.context})
     records = dict(cache.pages)
+    todo = []
+    for job in jobs:  # the pages whose templates read nothing of the post that changed: kept
+        relative = _relative(job.path)
+        old = records.get(relative) if relative is not None else None
+        if (
+            old is not None
+            and relative is not None
+            and job.source != source
+            and _unread(snapshot, relative, old_post, post)
+        ):
+            key = snapshot.renderer.fingerprint(job, new_site)
+            if key is not None:
+                records[relative] = Page(key, old.size, old.mtime_ns)
+                continue
+        todo.append(job)
     writer = staging(records)
     try:
         rendering = render_all(
-            jobs, snapshot.renderer, new_site, problems, writer, None, records, sitemap=False
+            todo, snapshot.renderer, new_site, problems, writer, None, records, sitemap=False
         )
-        if problems.items or len(rendering.files) != len(jobs):
+        if problems.items or len(rendering.files) != len(todo):
             return None
         records.update({k: v for k, v in rendering.files.items() if v is not None})
         writer.publish(records.keys())
@@ -291,5 +313,27 @@ def rebuild_post(
     for i, job in zip(indexes, jobs, strict=True):
         snapshot.jobs[i] = job
     snapshot.site = new_site
+    snapshot.reads.update(rendering.reads)
     posts[source] = (doc, rendered, made, post)
     return records, rendering.rendered
+
+
+def _relative(path: str) -> str | None:
+    target = output_file(path)
+    return target.as_posix() if target is not None else None
+
+
+def _unread(snapshot: Snapshot, relative: str, old: Post, new: Post) -> bool:
+    """Whether the page's template read nothing of the post that differs between ``old`` and
+    ``new`` when it was rendered last (the same page made from the same values is the same)."""
+    reads = snapshot.reads.get(relative)
+    if reads is None or "*" in reads:
+        return False
+    prints = snapshot.renderer.prints
+    for name in reads:
+        try:
+            if prints.of(getattr(old, name)) != prints.of(getattr(new, name)):
+                return False
+        except (AttributeError, Unknown):
+            return False
+    return True

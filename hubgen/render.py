@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -14,12 +14,13 @@ import jinja2
 from hubgen.cache import Page
 from hubgen.errors import Problem, Problems, display_path
 from hubgen.fingerprint import Fingerprints, Unknown, code
+from hubgen.models import Noted
 from hubgen.output import Staging
 from hubgen.outputs import FORMATS, RenderJob
 from hubgen.parallel import parallel_map
 from hubgen.routes import absolute, output_file, url
 from hubgen.site import Site
-from hubgen.theme import Theme, search_path
+from hubgen.theme import Noting, Theme, search_path
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ class Renderer:
         self._templates: dict[str, jinja2.Template | None] = {}
         self._sources: dict[str, bytes] = {}
         self.prints = prints if prints is not None else Fingerprints()
+        # What the templates read from posts in the last render, when the environment notes it
+        # (see ``quick``); None: not known (not noted, or a format made by a producer).
+        self.reads: frozenset[str] | None = None
 
     def _source(self, name: str) -> bytes:
         """A digest of template ``name`` and of every template it extends, includes or imports."""
@@ -162,6 +166,7 @@ class Renderer:
     def render(self, job: RenderJob, site: Site, problems: Problems) -> bytes | None:
         """The job's bytes: through its format's producer (feeds, calendars) or its template."""
         produce = FORMATS[job.format].produce
+        self.reads = None
         if produce is not None:
             try:
                 return bytes(produce(job.path, job.context, site))
@@ -184,8 +189,14 @@ class Renderer:
             "canonical_url": absolute(config, page_url),
             **job.context,
         }
+        noting = isinstance(self.env, Noting)
         try:
-            return template.render(context).encode("utf-8")
+            if noting:
+                Noted.reads = set()
+            data = template.render(context).encode("utf-8")
+            if Noted.reads is not None:
+                self.reads = frozenset(Noted.reads)
+            return data
         except jinja2.TemplateSyntaxError as error:  # raised when an include or import is loaded
             problems.error(
                 self._where(error.filename),
@@ -210,6 +221,8 @@ class Renderer:
             problems.error(
                 where, line, 1, f"{message} (while rendering {job.path} from {job.source})"
             )
+        finally:
+            Noted.reads = None
         return None
 
 
@@ -219,6 +232,7 @@ class Rendering:
 
     files: Mapping[str, Page | None]  # path relative to the output folder -> its cache record
     rendered: tuple[str, ...]  # the files rendered this time; the others came from the last build
+    reads: Mapping[str, frozenset[str] | None] = field(default_factory=dict)  # by file rendered
 
 
 def render_all(
@@ -242,18 +256,19 @@ def render_all(
 
     def render_one(
         item: tuple[RenderJob, str, str | None],
-    ) -> tuple[bool, Page | None, list[Problem]]:
-        """(whether it rendered, the cache record of its file, problems) for one job."""
+    ) -> tuple[bool, Page | None, list[Problem], frozenset[str] | None]:
+        """(whether it rendered, the cache record of its file, problems, what it read of posts)
+        for one job."""
         job, relative, key = item
         found = Problems()
         if key is None and staging is not None:
             key = renderer.fingerprint(job, site)
         data = renderer.render(job, site, found)
         if data is None or staging is None:
-            return data is not None, None, found.items
+            return data is not None, None, found.items, renderer.reads
         status = staging.write(relative, data)
         page = Page(key, status.st_size, status.st_mtime_ns) if key is not None else None
-        return True, page, found.items
+        return True, page, found.items, renderer.reads
 
     files: dict[str, Page | None] = {}
     targets: list[str | None] = []
@@ -285,15 +300,17 @@ def render_all(
     for job in first.values():
         renderer.warm(job, problems)
     rendered = []
-    for (_, relative, _), (done, page, job_problems) in zip(
+    reads = {}
+    for (_, relative, _), (done, page, job_problems, job_reads) in zip(
         todo, parallel_map(render_one, todo, progress=progress), strict=True
     ):
         problems.extend(job_problems)
         if done:
             files[relative] = page
             rendered.append(relative)
+            reads[relative] = job_reads
     if not sitemap:  # ``jobs`` are not all the site's: its sitemap is left as it is
-        return Rendering(files, tuple(rendered))
+        return Rendering(files, tuple(rendered), reads)
     entries = []
     for job, target_file in zip(jobs, targets, strict=True):
         if job.in_sitemap and target_file in files:
@@ -311,4 +328,4 @@ def render_all(
                 Page("", written.st_size, written.st_mtime_ns) if written is not None else None
             )
             rendered.append(path.lstrip("/"))
-    return Rendering(files, tuple(rendered))
+    return Rendering(files, tuple(rendered), reads)

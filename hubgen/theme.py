@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from hubgen.config import SiteConfig
 from hubgen.errors import Problem, display_path
 from hubgen.groupspec import FORMAT_LABELS, KIND_LABELS, STATUS_LABELS
+from hubgen.models import Noted, Post
 from hubgen.routes import absolute, url
 from hubgen.schema import CONFIG, validate
 from hubgen.yamlio import load_mapping, read_file
@@ -127,17 +129,35 @@ def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
-def environment(root: Path, theme: Theme, config: SiteConfig) -> jinja2.Environment:
+class Noting(jinja2.Environment):
+    """An environment that notes in ``Noted.reads`` the attributes templates read from posts,
+    by name or by item (``post.title``, ``post['title']``, the ``attribute=`` of filters)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if Noted.reads is not None and type(obj) is Post:
+            Noted.reads.add(attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if Noted.reads is not None and type(obj) is Post:
+            Noted.reads.add(argument if isinstance(argument, str) else "*")
+        return super().getitem(obj, argument)
+
+
+def environment(
+    root: Path, theme: Theme, config: SiteConfig, noting: bool = False
+) -> jinja2.Environment:
     """One environment per build: site templates override the theme's, file by file.
 
     An override can extend the file it replaces as ``{% extends "!theme/base.html" %}``;
-    ``!<theme name>/`` reaches one theme of the chain directly.
+    ``!<theme name>/`` reaches one theme of the chain directly. ``noting``: one that notes what
+    templates read from posts (see ``quick``).
     """
     theme_loader = jinja2.FileSystemLoader([*theme.template_dirs, BUILTIN_TEMPLATES])
     prefixes: dict[str, jinja2.BaseLoader] = {"!theme": theme_loader}
     for folder in theme.folders:
         prefixes[f"!{folder.name}"] = jinja2.FileSystemLoader(folder / "templates")
-    env = jinja2.Environment(
+    env = (Noting if noting else jinja2.Environment)(
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.PrefixLoader(prefixes, delimiter="/"),

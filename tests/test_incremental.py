@@ -153,6 +153,68 @@ def test_a_session_retitles_a_post_quickly_everywhere_it_is_shown(
     assert tree(root / "public") == clean_build(root, tmp_path / "clean")
 
 
+def test_a_session_renders_only_the_pages_that_read_what_changed(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """A quick build renders a page again only if its template read something of the post
+    that changed: a new second paragraph leaves the listings (which show the first) be."""
+    root = make_site(SITE)
+    session = Session()
+    run_build(root, session=session)
+    post = root / "content/posts/p3.md"
+    post.write_text(post.read_text() + "\nA second paragraph.\n")
+    session.changed([post])
+    result = run_build(root, session=session)
+    assert {r for r in result.rendered if r.endswith(".html")} == {
+        "2026/01/p3/index.html",
+        "2026/01/p2/index.html",  # its own body is read there, and the body changed
+        "2026/01/p4/index.html",
+    }
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+    post.write_text(post.read_text().replace("title: Post 3", "title: Post Three"))
+    session.changed([post])
+    result = run_build(root, session=session)
+    assert {"archive/index.html", "page/2/index.html"} <= set(result.rendered)
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+    # and after a build that goes the whole way, what pages kept from before read is known
+    other = root / "content/posts/p5.md"
+    other.write_text(other.read_text().replace("tags: [Mentoring]", "tags: [Mentoring, New]"))
+    session.changed([other])
+    assert "sitemap.xml" in run_build(root, session=session).rendered
+    post.write_text(post.read_text() + "\nA third paragraph.\n")
+    session.changed([post])
+    assert "archive/index.html" not in run_build(root, session=session).rendered
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "{{ years[0][1]|map(attribute='word_count')|sum }}",  # read by item
+        "{{ years[0][1][2]|attr('reading_time') }} {{ (years[0][1][2]).word_count }}",
+        "{{ years[0][1]|map('string')|join|length }}",  # a post turned into text, whole
+    ],
+)
+def test_a_session_notes_every_way_a_template_reads_a_post(
+    make_site: MakeSite, tmp_path: Path, shown: str
+) -> None:
+    """However the archive reads the edited post's body, the quick build renders it again."""
+    template = (
+        '{% extends "!theme/archive.html" %}\n'
+        f'{{% block content %}}{{{{ super() }}}}<p id="shown">{shown}</p>{{% endblock %}}\n'
+    )
+    root = make_site({**SITE, "templates/archive.html": template})
+    session = Session()
+    run_build(root, session=session)
+    post = root / "content/posts/p3.md"
+    post.write_text(post.read_text() + "\nMany more words in a second paragraph here.\n")
+    session.changed([post])
+    result = run_build(root, session=session)
+    assert "sitemap.xml" not in result.rendered  # the quick way
+    assert "archive/index.html" in result.rendered
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
 def test_a_session_goes_on_after_a_quick_build_with_all_it_knew(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -238,9 +300,9 @@ def test_one_edited_post_renders_its_page_neighbours_listings_and_feeds(
         *feeds,  # the site's feeds
         "tags/mentoring/page/2/index.html",
         *(f"tags/mentoring/{f}" for f in feeds),
-        "archive/index.html",
-        "archive/2026/index.html",
-        # the sitemap and robots.txt are the same; a session's quick build leaves them be
+        # the sitemap and robots.txt are the same; a session's quick build leaves them be, and
+        # the archives, whose templates read nothing of the post but its title, URL and date
+        *(() if serving else ("archive/index.html", "archive/2026/index.html")),
         *(() if serving else ("sitemap.xml", "robots.txt")),
     }
     assert "One more sentence." in (root / "public/2026/01/p3/index.html").read_text()
