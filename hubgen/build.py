@@ -119,8 +119,7 @@ class Session:
         output = options.output.resolve()
 
         def staging(records: Mapping[str, Page]) -> Staging:
-            trusted = {k: (p.size, p.mtime_ns) for k, p in records.items()}
-            return Staging(output, records.keys(), trusted)
+            return Staging(output, records.keys(), records)
 
         done = rebuild_post(snapshot, file, options.now, cache, self.posts, staging)
         if done is not None:
@@ -304,9 +303,7 @@ def _build(
     # what the cache knows of the published site: every file, with the fingerprint it was made for
     published = cache.pages if cache.output == str(output) else {}
     # a session's own last build left the folder as its records say (and nobody else writes it)
-    trusted = (
-        {k: (p.size, p.mtime_ns) for k, p in published.items()} if carried is not None else None
-    )
+    trusted = published if carried is not None else None
     staging = Staging(options.output, published.keys() or None, trusted) if options.write else None
     try:
         rendering = render_all(

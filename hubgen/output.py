@@ -21,7 +21,7 @@ import sys
 import tempfile
 from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from hubgen.errors import Problem
 
@@ -135,6 +135,16 @@ def _remove_later(folder: Path) -> None:
 _REMOVE = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
 
 
+class Recorded(Protocol):
+    """What a record says of a published file (``cache.Page``)."""
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def mtime_ns(self) -> int: ...
+
+
 class Staging:
     """Where a build puts its files before they are published.
 
@@ -149,15 +159,16 @@ class Staging:
         self,
         out: Path,
         previous: Collection[str] | None = None,
-        trusted: Mapping[str, tuple[int, int]] | None = None,
+        trusted: Mapping[str, Recorded] | None = None,
     ) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)  # a build has run ``recover`` first
         self._found: dict[str, tuple[int, int]] = {}
+        self._trusted: Mapping[str, Recorded] | None = None
         self.update = False
         if previous is not None and trusted is not None:
             # ``hubgen serve``'s private folder, as this process's last build left it
-            self._found = dict(trusted)
+            self._trusted = trusted
             self.update = True
         elif previous is not None:
             links = _files(self.out, self._found)
@@ -171,6 +182,9 @@ class Staging:
 
     def intact(self, relative: str, size: int, mtime_ns: int) -> bool:
         """Whether the published file ``relative`` is a plain file of this size and mtime."""
+        if self._trusted is not None:
+            known = self._trusted.get(relative)
+            return known is not None and (known.size, known.mtime_ns) == (size, mtime_ns)
         return self._found.get(relative) == (size, mtime_ns)
 
     def _target(self, relative: str) -> Path:

@@ -58,16 +58,22 @@ class Snapshot:
     # what each published page's template read from posts when it was rendered, by file (see
     # ``Renderer.reads``); a page is not rendered again for a post whose reads are all as they were
     reads: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    anchors: list[Problem] | None = None  # what checking the links to headings found, once known
     _shown_in: dict[str, list[int]] | None = field(default=None, repr=False)
     _opaque: bool = False
     _folders: set[Path] | None = field(default=None, repr=False)
 
     def warm(self) -> None:
         """Do now what the first quick build would otherwise do: index which jobs show each
-        post, and fingerprint the posts (the full build fingerprinted them in its workers)."""
+        post, check the links to headings, and fingerprint the posts (the full build
+        fingerprinted them in its workers)."""
         with contextlib.suppress(_Opaque):
             self.shown_in("")
         self.holds_documents(self.root)
+        if self.site.bodies is not None:
+            found = Problems()
+            check_anchors(self.site.bodies.anchored, found)
+            self.anchors = found.items
         for post in self.site.posts:
             with contextlib.suppress(Unknown):
                 self.renderer.prints.of(post)
@@ -263,10 +269,13 @@ def rebuild_post(
     if rendered is None or problems.items:
         return None
     anchored = tuple((s, u, rendered if s == source else r) for s, u, r in bodies.anchored)
-    before, after = Problems(), Problems()
-    check_anchors(bodies.anchored, before)
+    if snapshot.anchors is None:
+        before = Problems()
+        check_anchors(bodies.anchored, before)
+        snapshot.anchors = before.items
+    after = Problems()
     check_anchors(anchored, after)
-    if before.items != after.items:
+    if snapshot.anchors != after.items:
         return None  # links from other posts into its headings fare differently
     post = make_post(doc, rendered, made)
     try:
