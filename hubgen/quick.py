@@ -295,7 +295,7 @@ def rebuild_post(
     records = dict(cache.pages)
     todo = []
     for job in jobs:  # the pages whose templates read nothing of the post that changed: kept
-        relative = _relative(job.path)
+        relative = output_file(job.path)
         old = records.get(relative) if relative is not None else None
         if (
             old is not None
@@ -325,11 +325,6 @@ def rebuild_post(
     snapshot.reads.update(rendering.reads)
     posts[source] = (doc, rendered, made, post)
     return records, rendering.rendered
-
-
-def _relative(path: str) -> str | None:
-    target = output_file(path)
-    return target.as_posix() if target is not None else None
 
 
 def _unread(snapshot: Snapshot, relative: str, old: Post, new: Post) -> bool:

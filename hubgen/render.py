@@ -274,14 +274,12 @@ def render_all(
     targets: list[str | None] = []
     todo: list[tuple[RenderJob, str, str | None]] = []
     for job in jobs:
-        target = output_file(job.path)
-        if target is None:
+        relative = output_file(job.path)
+        targets.append(relative)
+        if relative is None:
             message = f"the URL {job.path} would be written outside the output folder"
             problems.error(job.source, 1, 1, message)
-            targets.append(None)
             continue
-        relative = target.as_posix()
-        targets.append(relative)
         key = None
         old = previous.get(relative) if staging is not None and previous is not None else None
         if old is not None and staging is not None:  # an earlier build wrote this file

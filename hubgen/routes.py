@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit
 
 from hubgen.config import SiteConfig
@@ -55,16 +54,17 @@ def host(config: SiteConfig) -> str:
     return urlsplit(config.base_url).hostname or "localhost"
 
 
-def output_file(path: str) -> PurePosixPath | None:
-    """The file (relative to the output folder) for a site path, or None if it would escape it."""
+def output_file(path: str) -> str | None:
+    """The file (relative to the output folder, '/'-separated) for a site path, or None if it
+    would escape it. Empty and '.' segments are left out, as a path would."""
     relative = path.lstrip("/")
     if not relative or path.endswith("/"):
         relative += "index.html"
-    result = PurePosixPath(relative)
-    if (
-        any(part in ("", ".", "..") for part in result.parts)
-        or "\\" in relative
-        or "\x00" in relative
-    ):
+    if "\\" in relative or "\x00" in relative:
         return None
-    return result
+    parts = relative.split("/")
+    if "" in parts or "." in parts:
+        parts = [part for part in parts if part not in ("", ".")]
+    if ".." in parts or not parts:
+        return None
+    return "/".join(parts)

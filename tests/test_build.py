@@ -273,3 +273,23 @@ def test_check_writes_nothing(make_site):
     root = make_site(_posts(1))
     result = run_build(root, write=False)
     assert not result.failed and not (root / "public").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "file"),
+    [
+        ("/", "index.html"),
+        ("/2025/03/first/", "2025/03/first/index.html"),
+        ("/feed.json", "feed.json"),
+        ("//tags//./x/", "tags/x/index.html"),  # empty and '.' segments are left out
+        ("/../etc/passwd", None),
+        ("/a/../../b/", None),
+        ("/a\\..\\b", None),
+        ("/a\x00b", None),
+        ("/.", None),  # the output folder itself
+    ],
+)
+def test_a_page_s_file_never_leaves_the_output_folder(path: str, file: str | None) -> None:
+    from hubgen.routes import output_file
+
+    assert output_file(path) == file
