@@ -132,19 +132,20 @@ class Session:
             self.cache.save(None, {})
 
 
-# glibc's mallopt parameters, and the largest mmap threshold it takes (32 MiB on 64 bits)
+# glibc's mallopt parameters
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_KEEP = 32 * 1024 * 1024
+_KEEP = 4 * 1024 * 1024
 
 
 def _keep_memory() -> None:
-    """Have the C heap keep what it frees, and serve blocks up to 32 MiB itself (glibc).
+    """Have the C heap keep what it frees, and serve blocks up to 4 MiB itself (glibc).
 
     A build allocates and frees pages, feeds and bodies of up to megabytes, over and over. By
-    default glibc maps each large one afresh and hands it back when freed, and trims the heap
-    whenever its top is free, so the same memory is faulted in again and again; on a virtual
-    machine each such fault is costly (half of a cold build's system time here). The peak is
-    unchanged: memory is reused, not added; ``_give_back_memory`` still returns it, once, before
+    default glibc maps many of them afresh and hands them back when freed, and trims the heap
+    whenever its top is free, so the same memory is faulted in again and again, which is costly
+    on a virtual machine. Larger blocks (the bodies coming back from workers, in chunks of tens
+    of megabytes) are still mapped and handed back, so they leave no holes in the heap: kept,
+    they added 30 MB to the peak. ``_give_back_memory`` still returns what is free, once, before
     workers are forked. Elsewhere nothing.
     """
     mallopt = libc("mallopt")

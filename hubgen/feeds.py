@@ -109,7 +109,7 @@ def site_link(config: SiteConfig, base: str, href: str) -> str:
     return _joined(base, href)
 
 
-@functools.lru_cache(maxsize=4096)  # a post is in several feeds, each in several formats
+@functools.lru_cache(maxsize=1024)  # a post is in several feeds, each in several formats
 def absolute_html(fragment: str, base: str) -> str:
     """An HTML fragment with every link and image made absolute against ``base``.
 

@@ -15,11 +15,46 @@ import datetime as dt
 import hashlib
 import marshal
 import math
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 Warning_ = tuple[int, int, str, str, str]  # line, column, message, hint, severity
-Positions = dict[tuple[str | int, ...], tuple[int, int]]
+Positions = Mapping[tuple[str | int, ...], tuple[int, int]]
 Loaded = tuple[Any, Positions, Positions, tuple[int, int], list[Warning_]]
+
+
+def pack(positions: Positions) -> bytes:
+    """Positions as a few hundred bytes (see ``Packed``)."""
+    if isinstance(positions, Packed):
+        return positions.packed
+    return marshal.dumps([[list(path), *position] for path, position in positions.items()])
+
+
+class Packed(Mapping[tuple[str | int, ...], tuple[int, int]]):
+    """Positions kept marshalled until one is looked up, which is seldom: they say where a
+    problem is. Unpacked, a post's take kilobytes; 10,000 posts' tens of megabytes."""
+
+    __slots__ = ("_positions", "packed")
+
+    def __init__(self, packed: bytes) -> None:
+        self.packed = packed
+        self._positions: dict[tuple[str | int, ...], tuple[int, int]] | None = None
+
+    def _unpacked(self) -> dict[tuple[str | int, ...], tuple[int, int]]:
+        if self._positions is None:
+            # packed by this process, or read from a cache file whose checksum matched
+            found = marshal.loads(self.packed)  # noqa: S302  # nosec
+            self._positions = {tuple(path): (line, column) for path, line, column in found}
+        return self._positions
+
+    def __getitem__(self, path: tuple[str | int, ...]) -> tuple[int, int]:
+        return self._unpacked()[path]
+
+    def __iter__(self) -> Iterator[tuple[str | int, ...]]:
+        return iter(self._unpacked())
+
+    def __len__(self) -> int:
+        return len(self._unpacked())
 
 
 def key(text: str, line_offset: int) -> str:
@@ -95,8 +130,8 @@ class YamlMemo:
             data, keys, values, start, warnings = marshal.loads(entry)  # noqa: S302  # nosec
             result = (
                 _decode(data),
-                {tuple(path): (line, column) for path, line, column in keys},
-                {tuple(path): (line, column) for path, line, column in values},
+                Packed(bytes(keys)),
+                Packed(bytes(values)),
                 (int(start[0]), int(start[1])),
                 [(int(a), int(b), str(c), str(d), str(e)) for a, b, c, d, e in warnings],
             )
@@ -118,13 +153,7 @@ class YamlMemo:
         """Remember one load; the (key, entry) kept, or None when it cannot be kept."""
         try:
             entry = marshal.dumps(
-                [
-                    _encode(data),
-                    [[list(path), *position] for path, position in keys.items()],
-                    [[list(path), *position] for path, position in values.items()],
-                    list(start),
-                    [list(w) for w in warnings],
-                ]
+                [_encode(data), pack(keys), pack(values), list(start), [list(w) for w in warnings]]
             )
         except (TypeError, ValueError, RecursionError):
             return None

@@ -13,7 +13,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from hubgen.errors import Problem
-from hubgen.yamlcache import YamlMemo
+from hubgen.yamlcache import Packed, YamlMemo, pack
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -131,9 +131,9 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, Marks, l
     if memo is not None and data is not None and all(p.severity == "warning" for p in problems):
         # only loads without errors are kept, so every problem kept is a warning
         warnings = [(p.line, p.column, p.message, p.hint, p.severity) for p in problems]
-        memo.put(
-            text, line_offset, data, dict(marks.keys), dict(marks.values), marks.start, warnings
-        )
+        keys, values = Packed(pack(marks.keys)), Packed(pack(marks.values))
+        if memo.put(text, line_offset, data, keys, values, marks.start, warnings) is not None:
+            marks = Marks(keys, values, marks.start)  # as small as a remembered load's
     return data, marks, problems
 
 
