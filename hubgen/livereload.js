@@ -1,12 +1,17 @@
 // hubgen serve's live reload. The dev server adds this script to the HTML it serves (never to
-// `hubgen build` output). It follows /__hubgen__/events: "reload" reloads the page, "css" swaps
-// the stylesheets in place, "error" shows the build's problems over the page until a build works.
+// `hubgen build` output). It follows /__hubgen__/events: "reload" brings the page up to date,
+// "css" swaps the stylesheets in place, "error" shows the build's problems over the page until a
+// build works. A page without scripts of its own (the default theme has none) is brought up to
+// date in place: the new page is fetched and its body and head put in, keeping the scroll
+// position, which is quicker than reloading it; any other page, or any surprise, is reloaded.
 (() => {
   "use strict";
   const script = document.currentScript;
+  const client = script.getAttribute("src");
   let build = Number(script.dataset.build);
   const source = new EventSource(script.dataset.events);
   let host = null;
+  let latest = 0; // the last update asked for: an older one arriving late is dropped
 
   function hideOverlay() {
     if (host !== null) {
@@ -90,6 +95,58 @@
     }
   }
 
+  function ownScripts(doc) {
+    return [...doc.scripts].filter((s) => s.getAttribute("src") !== client);
+  }
+
+  function stylesheets(doc) {
+    return [...doc.querySelectorAll('link[rel~="stylesheet"]')].map((link) => {
+      const url = new URL(link.getAttribute("href"), location.href);
+      url.searchParams.delete("hubgen"); // what swapStylesheets adds
+      return url.href;
+    });
+  }
+
+  async function update(id) {
+    const asked = ++latest;
+    try {
+      const response = await fetch(location.href, { cache: "no-store" });
+      const type = response.headers.get("content-type") || "";
+      if (!response.ok || !type.startsWith("text/html")) {
+        throw new Error("not a page");
+      }
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      if (asked !== latest) {
+        return;
+      }
+      if (
+        ownScripts(document).length ||
+        ownScripts(fresh).length ||
+        stylesheets(document).join("\n") !== stylesheets(fresh).join("\n")
+      ) {
+        throw new Error("a page with scripts, or other stylesheets");
+      }
+      const kept = (node) => node.matches('link[rel~="stylesheet"], script');
+      for (const node of [...document.head.children]) {
+        if (!kept(node)) {
+          node.remove();
+        }
+      }
+      for (const node of [...fresh.head.children]) {
+        if (!kept(node)) {
+          document.head.append(node);
+        }
+      }
+      const [x, y] = [scrollX, scrollY];
+      document.documentElement.lang = fresh.documentElement.lang;
+      document.body.replaceWith(fresh.body); // its copy of this script is inert: never run
+      scrollTo(x, y);
+      swapStylesheets(id); // in case a stylesheet changed with the page
+    } catch (error) {
+      location.reload();
+    }
+  }
+
   function follow(event) {
     const status = JSON.parse(event.data);
     if (status.kind === "error") {
@@ -102,10 +159,10 @@
     }
     if (status.kind === "css" && status.since === build) {
       swapStylesheets(status.build);
-      build = status.build;
     } else {
-      location.reload();
+      update(status.build);
     }
+    build = status.build;
   }
 
   for (const kind of ["reload", "css", "error"]) {

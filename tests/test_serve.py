@@ -548,3 +548,37 @@ def test_a_stylesheet_change_applies_without_a_reload(server, hub, page):
     page.wait_for_function(f"{outline} === 'rgb(4, 5, 6)'", timeout=WAIT_MS)
     assert page.evaluate("window.hubgenMarker") == 42  # the page was not reloaded
     expect(page.locator("main")).to_contain_text("We met for the first time.")
+
+
+def test_a_page_without_scripts_is_brought_up_to_date_in_place(server, hub, page):
+    """No reload: the page's state and scroll position stay, its body and head follow."""
+    expect = _expect()
+    page.set_viewport_size({"width": 800, "height": 300})
+    page.goto(server.url + FIRST_POST.lstrip("/"))
+    page.evaluate("window.hubgenMarker = 7; window.scrollTo(0, 120)")
+    post = hub / "content/posts/2025-01-10-first-meeting.md"
+    text = post.read_text(encoding="utf-8").replace("title: First meeting", "title: Our first")
+    post.write_text(text + "\nUpdated in place.\n", encoding="utf-8")
+    expect(page.locator("main")).to_contain_text("Updated in place.", timeout=WAIT_MS)
+    expect(page).to_have_title(re.compile("^Our first"))
+    assert page.evaluate("window.hubgenMarker") == 7
+    assert page.evaluate("scrollY") == 120
+    assert page.evaluate("document.querySelectorAll('script').length") == 1  # not run twice
+
+
+def test_a_page_with_scripts_of_its_own_is_reloaded(server, hub, page):
+    """Its scripts would not run again on a body put in place: the page is reloaded."""
+    expect = _expect()
+    post = hub / "content/posts/2025-01-10-first-meeting.md"
+    post.write_text(
+        post.read_text(encoding="utf-8") + "\n<script>window.ownScript = 1</script>\n",
+        encoding="utf-8",
+    )
+    server.wait_for(r"^Rebuilt")
+    page.goto(server.url + FIRST_POST.lstrip("/"))
+    assert page.evaluate("window.ownScript") == 1
+    page.evaluate("window.hubgenMarker = 7")
+    post.write_text(post.read_text(encoding="utf-8") + "\nReloaded.\n", encoding="utf-8")
+    expect(page.locator("main")).to_contain_text("Reloaded.", timeout=WAIT_MS)
+    assert page.evaluate("window.hubgenMarker") is None
+    assert page.evaluate("window.ownScript") == 1
