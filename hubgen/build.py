@@ -77,15 +77,21 @@ class Session:
     # what the template of each published page read of posts (see ``quick``), by file
     reads_of: dict[str, frozenset[str] | None] = field(default_factory=dict)
     _warming: threading.Thread | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
 
     def _warm(self, snapshot: Snapshot) -> None:
         """Warm the snapshot in the background, while the editor reads what was built."""
-        self._warming = threading.Thread(target=snapshot.warm, name="hubgen-warm", daemon=True)
+        self._stop = threading.Event()
+        self._warming = threading.Thread(
+            target=snapshot.warm, args=(self._stop,), name="hubgen-warm", daemon=True
+        )
         self._warming.start()
 
     def wait(self) -> None:
-        """Wait for the warming (which uses the fingerprints a build goes on with) to end."""
+        """Wait for the warming (which uses the fingerprints a build goes on with) to end: what
+        a quick build needs of it, then no more."""
         if self._warming is not None:
+            self._stop.set()
             self._warming.join()
             self._warming = None
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import threading
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -63,10 +64,11 @@ class Snapshot:
     _opaque: bool = False
     _folders: set[Path] | None = field(default=None, repr=False)
 
-    def warm(self) -> None:
+    def warm(self, stop: threading.Event) -> None:
         """Do now what the first quick build would otherwise do: index which jobs show each
-        post, check the links to headings, and fingerprint the posts (the full build
-        fingerprinted them in its workers)."""
+        post, and check the links to headings. Then fingerprint the posts for the next full
+        build (this one's workers fingerprinted them in their own memory), unless ``stop`` says
+        a build has begun: what is left, it does itself."""
         with contextlib.suppress(_Opaque):
             self.shown_in("")
         self.holds_documents(self.root)
@@ -75,6 +77,8 @@ class Snapshot:
             check_anchors(self.site.bodies.anchored, found)
             self.anchors = found.items
         for post in self.site.posts:
+            if stop.is_set():
+                return
             with contextlib.suppress(Unknown):
                 self.renderer.prints.of(post)
 
@@ -303,15 +307,23 @@ def rebuild_post(
             and job.source != source
             and _unread(snapshot, relative, old_post, post)
         ):
-            key = snapshot.renderer.fingerprint(job, new_site)
-            if key is not None:
-                records[relative] = Page(key, old.size, old.mtime_ns)
-                continue
+            # the same file, for a job the next full build fingerprints again (it shows a post
+            # that changed): fingerprinting it here would take every post it shows
+            records[relative] = Page("", old.size, old.mtime_ns)
+            continue
         todo.append(job)
     writer = staging(records)
     try:
         rendering = render_all(
-            todo, snapshot.renderer, new_site, problems, writer, None, records, sitemap=False
+            todo,
+            snapshot.renderer,
+            new_site,
+            problems,
+            writer,
+            None,
+            records,
+            sitemap=False,
+            fingerprints=False,
         )
         if problems.items or len(rendering.files) != len(todo):
             return None

@@ -244,6 +244,7 @@ def render_all(
     progress: Callable[[int, int], None] | None = None,
     previous: Mapping[str, Page] | None = None,
     sitemap: bool = True,
+    fingerprints: bool = True,
 ) -> Rendering:
     """Render every job, then the sitemap and robots.txt, into ``staging``.
 
@@ -251,7 +252,9 @@ def render_all(
     fingerprint, and still as recorded, is kept instead of being rendered again. This process
     fingerprints the jobs an earlier build rendered (the posts they share are fingerprinted once
     that way); the jobs left are spread over worker processes, which fingerprint them when no
-    earlier build did, render them and write their files themselves.
+    earlier build did, render them and write their files themselves. Without ``fingerprints``
+    (a quick build, which knows its jobs changed) every job is rendered, and recorded with an
+    empty fingerprint, which the next build's never matches.
     """
 
     def render_one(
@@ -262,7 +265,7 @@ def render_all(
         job, relative, key = item
         found = Problems()
         if key is None and staging is not None:
-            key = renderer.fingerprint(job, site)
+            key = renderer.fingerprint(job, site) if fingerprints else ""
         data = renderer.render(job, site, found)
         if data is None or staging is None:
             return data is not None, None, found.items, renderer.reads
@@ -282,7 +285,7 @@ def render_all(
             continue
         key = None
         old = previous.get(relative) if staging is not None and previous is not None else None
-        if old is not None and staging is not None:  # an earlier build wrote this file
+        if old is not None and staging is not None and fingerprints:  # an earlier build wrote it
             key = renderer.fingerprint(job, site)
             if key == old.fingerprint and staging.intact(relative, old.size, old.mtime_ns):
                 kept = staging.keep(relative)
