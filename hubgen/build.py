@@ -18,7 +18,7 @@ from hubgen.content import POST_SUFFIXES, Reads, read_content
 from hubgen.errors import Problem, Problems, display_path
 from hubgen.files import static_files
 from hubgen.fingerprint import Fingerprints, code
-from hubgen.output import Staging, check_output, libc, recover
+from hubgen.output import Staging, check_output, give_back_memory, libc, recover
 from hubgen.outputs import find_icon
 from hubgen.plan import plan
 from hubgen.quick import Snapshot, rebuild_post
@@ -151,21 +151,13 @@ def _keep_memory() -> None:
     whenever its top is free, so the same memory is faulted in again and again, which is costly
     on a virtual machine. Larger blocks (the bodies coming back from workers, in chunks of tens
     of megabytes) are still mapped and handed back, so they leave no holes in the heap: kept,
-    they added 30 MB to the peak. ``_give_back_memory`` still returns what is free, once, before
+    they added 30 MB to the peak. ``give_back_memory`` still returns what is free, once, before
     workers are forked. Elsewhere nothing.
     """
     mallopt = libc("mallopt")
     if mallopt is not None:
         mallopt(_M_MMAP_THRESHOLD, _KEEP)
         mallopt(_M_TRIM_THRESHOLD, 4 * _KEEP)
-
-
-def _give_back_memory() -> None:
-    """Return the heap's free pages to the system (glibc), so that forked workers do not start
-    with a copy of them in their resident size; elsewhere nothing."""
-    trim = libc("malloc_trim")
-    if trim is not None:
-        trim(0)
 
 
 def _failed(problems: Problems, strict: bool) -> bool:
@@ -280,6 +272,8 @@ def _build(
     content = read_content(options.root, config, problems, cache.yaml, reads)
     if reads is not None:
         reads.done()
+    else:  # in its own process: the remembered YAML is saved now, and its memory freed
+        cache.let_go_of_yaml()
     site = assemble(
         content,
         config,
@@ -293,7 +287,7 @@ def _build(
     # the date of the next post to come, when the site changes by itself
     coming = min((d.date for d in content.posts if d.date and d.date > options.now), default=None)
     del content  # the sources, bodies and all, are in the site now as what they became
-    _give_back_memory()  # before workers are forked with a copy of it
+    give_back_memory()  # before workers are forked with a copy of it
     icon = config.feeds.icon or find_icon((*theme.static_dirs, options.root / "static"))
     jobs = plan(site, problems, icon)
     prints = Fingerprints(session.prints) if session is not None else None

@@ -70,6 +70,7 @@ class BuildCache:
     _kept: set[str] = field(default_factory=set)  # shards with a newly rendered body
     _shards: dict[str, set[str]] = field(default_factory=dict)  # shard file -> keys it held
     _rendered: dict[str, Rendered] = field(default_factory=dict)  # bodies as objects, by key
+    _yaml_kept: bool = False  # saved already (``let_go_of_yaml``)
 
     @classmethod
     def load(cls, root: Path, code: str, output: Path) -> BuildCache:
@@ -98,13 +99,29 @@ class BuildCache:
                 }
         return cache
 
+    def _make_folder(self) -> None:
+        self.folder.mkdir(exist_ok=True)
+        ignore = self.folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# hubgen's build cache: safe to delete\n*\n", encoding="utf-8")
+
+    def _save_yaml(self) -> None:
+        if self.yaml.used.keys() != self.yaml.loaded:
+            _write(self.folder / YAML, self.code, self.yaml.used)
+
+    def let_go_of_yaml(self) -> None:
+        """Keep the YAML this build used now, and free its memory: the reading is over. (For a
+        build in its own process; a session's next build reads with it.)"""
+        with contextlib.suppress(OSError):
+            self._make_folder()
+            self._save_yaml()
+        self.yaml = YamlMemo()
+        self._yaml_kept = True
+
     def save(self, output: Path | None, pages: dict[str, Page]) -> None:
         """Keep this build's bodies and, when it published ``output``, its pages."""
         with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
-            self.folder.mkdir(exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# hubgen's build cache: safe to delete\n*\n", encoding="utf-8")
+            self._make_folder()
             shards: dict[str, dict[str, Any]] = {name: {} for name in self._shards}
             for key, entry in self.used_bodies.items():
                 shards.setdefault(_shard(key), {})[key] = entry
@@ -115,8 +132,8 @@ class BuildCache:
                     # marshal writes str, not its subclass Markup: a copy, one shard at a time
                     plain = {k: {**e, "html": str(e["html"])} for k, e in entries.items()}
                     _write(self.folder / name, self.code, plain)
-            if self.yaml.used.keys() != self.yaml.loaded:
-                _write(self.folder / YAML, self.code, self.yaml.used)
+            if not self._yaml_kept:
+                self._save_yaml()
             if output is not None:
                 records = {k: [p.fingerprint, p.size, p.mtime_ns] for k, p in pages.items()}
                 _write(

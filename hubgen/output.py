@@ -72,14 +72,27 @@ def check_output(out: Path, root: Path) -> Problem | None:
 
 
 @functools.cache
-def libc(function: str) -> Any | None:
-    """A function of the C library (found once: finding it runs ``ldconfig``); None where the
-    system has no such library or function."""
+def _c_library() -> ctypes.CDLL | None:
+    # Found once per process: finding it runs ``ldconfig``, a child process that, forked from a
+    # large build, would count as large as the build itself in its peak memory.
     name = ctypes.util.find_library("c")
     try:
-        return getattr(ctypes.CDLL(name, use_errno=True), function) if name else None
-    except (OSError, AttributeError):
+        return ctypes.CDLL(name, use_errno=True) if name else None
+    except OSError:
         return None
+
+
+def libc(function: str) -> Any | None:
+    """A function of the C library; None where the system has no such library or function."""
+    return getattr(_c_library(), function, None)
+
+
+def give_back_memory() -> None:
+    """Return the heap's free pages to the system (glibc), so that forked workers do not start
+    with a copy of them in their resident size; elsewhere nothing."""
+    trim = libc("malloc_trim")
+    if trim is not None:
+        trim(0)
 
 
 def _exchange(a: Path, b: Path) -> bool:

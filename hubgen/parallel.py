@@ -48,8 +48,13 @@ def parallel_map(
     *,
     min_items: int = 200,
     progress: Callable[[int, int], None] | None = None,
+    forked: Callable[[], None] | None = None,
 ) -> list[R]:
-    """``[function(item) for item in items]``, in order, over forked workers when it pays."""
+    """``[function(item) for item in items]``, in order, over forked workers when it pays.
+
+    ``forked`` is called once the workers are forked, if they are: what only they need of this
+    process's memory can then be let go.
+    """
     global _task
     count = workers()
     serial = (
@@ -70,6 +75,8 @@ def parallel_map(
             _task = (function, items)
             pool = multiprocessing.get_context("fork").Pool(count)
             chunks = pool.imap(_run, bounds)
+            if forked is not None:
+                forked()
         results: list[R] = []
         for chunk in chunks:
             results += chunk

@@ -20,6 +20,7 @@ from hubgen.errors import Problem, Problems, did_you_mean
 from hubgen.links import check_anchors, source_links
 from hubgen.markdown import LinkResolver, MarkdownRenderer, render_html_body
 from hubgen.models import Author, Facet, Group, Page, Post, Rendered
+from hubgen.output import give_back_memory
 from hubgen.parallel import parallel_map
 from hubgen.routes import expand, url
 
@@ -104,11 +105,13 @@ def render_bodies(
     config: SiteConfig,
     problems: Problems,
     cache: BuildCache | None,
+    keep_sources: bool = True,
 ) -> dict[str, Rendered]:
     """Each document's body as HTML with its links resolved, by source; broken ones left out.
 
     Bodies the cache has are taken from it; the others are independent of each other, so they
-    are rendered over all cores.
+    are rendered over all cores. Unless ``keep_sources`` (a session reads with them again), the
+    Markdown of the documents rendered by workers is let go here once they have it.
     """
     raw_html = config.markdown.raw_html_posts
     renderer = MarkdownRenderer(raw_html=raw_html)
@@ -150,14 +153,24 @@ def render_bodies(
         )
         return rendered, link_problems, calls
 
-    for doc, (rendered, link_problems, calls) in zip(
-        missing, parallel_map(render, missing), strict=True
+    keys = [key(doc) for doc in missing]
+
+    def forget_sources() -> None:
+        # The workers have the sources now; here they would only add to the peak of memory as
+        # the bodies come back. A document is frozen for what it says, not for its text's life.
+        for doc in missing:
+            object.__setattr__(doc, "body", "")
+        give_back_memory()  # their pages, which the bodies coming back do not fit in
+
+    rendered_all = parallel_map(render, missing, forked=None if keep_sources else forget_sources)
+    for doc, body, (rendered, link_problems, calls) in zip(
+        missing, keys, rendered_all, strict=True
     ):
         problems.extend(link_problems)
         if not link_problems:
             bodies[doc.source] = rendered
             if cache is not None:
-                cache.keep_body(key(doc), calls, rendered)
+                cache.keep_body(body, calls, rendered)
     return bodies
 
 
@@ -235,7 +248,13 @@ def assemble(
     tags = facets((t for d in posts_docs for t in d.meta.tags), config.permalinks.tag, config)
 
     bodies = render_bodies(
-        [*posts_docs, *page_docs], doc_urls, unpublished, config, problems, cache
+        [*posts_docs, *page_docs],
+        doc_urls,
+        unpublished,
+        config,
+        problems,
+        cache,
+        keep_sources=reuse is not None,
     )
     posts: list[Post] = []
     assembled: Assembled = {}

@@ -12,6 +12,7 @@ import marshal
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
@@ -710,4 +711,33 @@ def test_remembered_yaml_gives_the_same_data_and_warnings(
     # every other content file's YAML was remembered (site.yaml and the theme's are read first)
     assert [p for p in parsed if p.startswith("content/")] == ["content/posts/p2.md"]
     assert [p.format() for p in again.problems] == warnings
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_bodies_rendered_by_workers_are_cached_by_their_sources(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enough posts for the Markdown to go to worker processes, after which the build lets go
+    of the sources: what it cached is still found by them, and the site is a clean build's."""
+    monkeypatch.setenv("HUBGEN_WORKERS", "2")
+    posts = {
+        f"content/posts/w{n:03}.md": f"---\ntitle: W {n}\ndate: 2025-01-01\ntags: [M]\n---\n"
+        f"## Part {n}\n\nBody {n} with *emphasis* and [a link](w{(n + 1) % 210:03}.md).\n"
+        for n in range(210)
+    }
+    root = make_site({**SITE, **posts})
+    assert not errors(run_build(root))
+    post = root / "content/posts/w007.md"
+    post.write_text(post.read_text() + "\nOne more line.\n")
+    calls: list[str] = []
+    original = MarkdownRenderer.render
+
+    def counted(self: MarkdownRenderer, body: str, **kwargs: Any) -> Any:
+        calls.append(kwargs["source"])
+        return original(self, body, **kwargs)
+
+    monkeypatch.setattr(MarkdownRenderer, "render", counted)
+    result = run_build(root)
+    assert not errors(result) and calls == ["content/posts/w007.md"]
+    assert "One more line." in (root / "public/2025/01/w007/index.html").read_text()
     assert tree(root / "public") == clean_build(root, tmp_path / "clean")
