@@ -71,21 +71,13 @@ class BuildCache:
     _shards: dict[str, set[str]] = field(default_factory=dict)  # shard file -> keys it held
     _rendered: dict[str, Rendered] = field(default_factory=dict)  # bodies as objects, by key
     _yaml_kept: bool = False  # saved already (``let_go_of_yaml``)
+    _unread: list[Path] = field(default_factory=list)  # bodies' files not read yet
 
     @classmethod
     def load(cls, root: Path, code: str, output: Path) -> BuildCache:
         """The cache of the hub at ``root`` for builds into ``output`` (resolved)."""
         cache = cls(root / FOLDER, code)
-        for file in sorted(cache.folder.glob(f"{BODIES}-*.bin")):
-            with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
-                cache._shards[file.name] = set()  # rewritten or removed unless it is as wanted
-                bodies = _read(file, code)
-                if isinstance(bodies, dict):
-                    shard = {
-                        str(k): dict(v) for k, v in bodies.items() if _shard(str(k)) == file.name
-                    }
-                    cache.bodies |= shard
-                    cache._shards[file.name] = set(shard)
+        cache._unread = sorted(cache.folder.glob(f"{BODIES}-*.bin"))
         with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
             known = _read(cache.folder / YAML, code)
             if isinstance(known, dict):
@@ -98,6 +90,21 @@ class BuildCache:
                     str(k): Page(str(f), int(s), int(m)) for k, (f, s, m) in pages["pages"].items()
                 }
         return cache
+
+    def _read_bodies(self) -> None:
+        """The bodies' files, read at the first need: after the sources are read, so that the
+        two are not in memory at once longer than they must be."""
+        for file in self._unread:
+            with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError, EOFError):
+                self._shards[file.name] = set()  # rewritten or removed unless it is as wanted
+                bodies = _read(file, self.code)
+                if isinstance(bodies, dict):
+                    shard = {
+                        str(k): dict(v) for k, v in bodies.items() if _shard(str(k)) == file.name
+                    }
+                    self.bodies |= shard
+                    self._shards[file.name] = set(shard)
+        self._unread = []
 
     def _make_folder(self) -> None:
         self.folder.mkdir(exist_ok=True)
@@ -120,6 +127,7 @@ class BuildCache:
 
     def save(self, output: Path | None, pages: dict[str, Page]) -> None:
         """Keep this build's bodies and, when it published ``output``, its pages."""
+        self._read_bodies()  # to know which files are as wanted
         with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
             self._make_folder()
             shards: dict[str, dict[str, Any]] = {name: {} for name in self._shards}
@@ -151,6 +159,7 @@ class BuildCache:
         published in ``output``. The files on disk are left as they were, to be brought up to
         date by a ``save``.
         """
+        self._read_bodies()
         bodies = {**self.bodies, **self.used_bodies} if partial else dict(self.used_bodies)
         memo = YamlMemo({**self.yaml.known, **self.yaml.used} if partial else dict(self.yaml.used))
         memo.loaded = self.yaml.loaded
@@ -170,6 +179,8 @@ class BuildCache:
 
     def body(self, key: str, resolve: Callable[[str], str | None] | None) -> Rendered | None:
         """The body rendered under ``key``, if every link it resolved still resolves the same."""
+        if self._unread:
+            self._read_bodies()
         entry = self.bodies.get(key)
         if entry is None:
             return None

@@ -14,6 +14,7 @@ import hashlib
 import importlib.metadata
 import marshal
 import struct
+import sys
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
@@ -104,6 +105,12 @@ _LEAVES: dict[type, Callable[[Any], bytes]] = {
 }
 
 
+# The references to a value held in one container alone, seen from ``Fingerprints.of``: its
+# container, the caller's loop, the argument, ``getrefcount``'s own. Such a value (a heading of
+# one post's contents, the tuple of one post's tags) is met again only through its container,
+# which is remembered if it is shared, so it is not remembered itself (a third of the memo).
+_HELD_ONCE = 4
+
 # Values marshal writes exactly, each with its type (True is not 1, nor '1').
 _PLAIN = frozenset({str, int, bool, float, type(None)})
 
@@ -145,7 +152,8 @@ class Fingerprints:
             return _leaf(b"map", self._parts([x for item in value.items() for x in item]))
         else:
             return self._other(value)
-        self._memo[id(value)] = (value, encoded)  # the value is kept, so its id stays its own
+        if sys.getrefcount(value) > _HELD_ONCE:  # shared, so likely to be met again
+            self._memo[id(value)] = (value, encoded)  # kept, so that its id stays its own
         return encoded
 
     def _parts(self, items: Iterable[object]) -> bytes:

@@ -111,7 +111,8 @@ def render_bodies(
 
     Bodies the cache has are taken from it; the others are independent of each other, so they
     are rendered over all cores. Unless ``keep_sources`` (a session reads with them again), the
-    Markdown of the documents rendered by workers is let go here once they have it.
+    Markdown of the documents is let go here once it is no longer needed: when their bodies come
+    from the cache, or when the workers rendering them have it.
     """
     raw_html = config.markdown.raw_html_posts
     renderer = MarkdownRenderer(raw_html=raw_html)
@@ -123,8 +124,18 @@ def render_bodies(
         options = f"{fingerprint.code()} {raw_html} {config.toc_min_headings} {doc.body_line}"
         return body_key(options, doc.source, doc.body)
 
+    def forget(sources: Iterable[Document]) -> None:
+        # Unless a session reads with them again, the sources of bodies rendered or on their way
+        # would only add to the peak of memory. A document is frozen for what it says, not for
+        # its text's life.
+        if not keep_sources:
+            for doc in sources:
+                object.__setattr__(doc, "body", "")
+            give_back_memory()  # their pages, which the bodies coming back do not fit in
+
     bodies: dict[str, Rendered] = {}
     missing = []
+    found = []
     for doc in docs:
         if doc.is_html:
             bodies[doc.source] = render_html_body(doc.body)
@@ -134,6 +145,8 @@ def render_bodies(
             missing.append(doc)
         else:
             bodies[doc.source] = cached
+            found.append(doc)
+    forget(found)
 
     def render(doc: Document) -> tuple[Rendered, list[Problem], list[LinkCall]]:
         calls: list[LinkCall] = []
@@ -154,15 +167,8 @@ def render_bodies(
         return rendered, link_problems, calls
 
     keys = [key(doc) for doc in missing]
-
-    def forget_sources() -> None:
-        # The workers have the sources now; here they would only add to the peak of memory as
-        # the bodies come back. A document is frozen for what it says, not for its text's life.
-        for doc in missing:
-            object.__setattr__(doc, "body", "")
-        give_back_memory()  # their pages, which the bodies coming back do not fit in
-
-    rendered_all = parallel_map(render, missing, forked=None if keep_sources else forget_sources)
+    # once forked, the workers have the sources of the bodies they render
+    rendered_all = parallel_map(render, missing, forked=lambda: forget(missing))
     for doc, body, (rendered, link_problems, calls) in zip(
         missing, keys, rendered_all, strict=True
     ):
