@@ -59,6 +59,13 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
+def _served(root: Path) -> Session:
+    """A session that has built ``root`` once, as ``hubgen serve`` starts."""
+    session = Session()
+    assert not errors(run_build(root, session=session))
+    return session
+
+
 def clean_build(root: Path, scratch: Path) -> dict[str, bytes]:
     """The same site built from nothing: a copy without cache or output."""
     shutil.rmtree(scratch, ignore_errors=True)
@@ -85,8 +92,7 @@ def test_a_session_reads_again_what_it_is_told_changed_however_alike_it_looks(
 ) -> None:
     """An edit of the same size within one tick of the clock leaves size and mtime alike."""
     root = make_site(SITE)
-    session = Session()
-    run_build(root, session=session)
+    session = _served(root)
     post = root / "content/posts/p3.md"
     status = post.stat()
     post.write_text(post.read_text().replace("Body of post 3.", "Body of post X."))
@@ -102,8 +108,7 @@ def test_a_session_edits_quickly_through_an_editor_s_backup_and_swap_files(
 ) -> None:
     """vim saves by writing '4913', renaming the post to 'p3.md~' and writing it anew."""
     root = make_site(SITE)
-    session = Session()
-    run_build(root, session=session)
+    session = _served(root)
     post = root / "content/posts/p3.md"
     text = post.read_text()
     probe, backup = post.with_name("4913"), post.with_name("p3.md~")
@@ -124,8 +129,7 @@ def test_a_session_builds_the_whole_way_when_a_folder_of_posts_goes_with_an_edit
     """A folder moved away is one event, its posts none: it is never taken for a backup file."""
     nine = SITE["content/posts/p5.md"].replace("5", "9")
     root = make_site({**SITE, "content/posts/more/p9.md": nine})
-    session = Session()
-    run_build(root, session=session)
+    session = _served(root)
     assert (root / "public/2026/01/p9/index.html").exists()
     post = root / "content/posts/p3.md"
     post.write_text(post.read_text() + "Edited.\n")
@@ -142,8 +146,7 @@ def test_a_session_retitles_a_post_quickly_everywhere_it_is_shown(
     make_site: MakeSite, tmp_path: Path
 ) -> None:
     root = make_site(SITE)
-    session = Session()
-    run_build(root, session=session)
+    session = _served(root)
     post = root / "content/posts/p3.md"
     post.write_text(post.read_text().replace("title: Post 3", "title: Post Three"))
     session.changed([post])
@@ -160,8 +163,7 @@ def test_a_session_renders_only_the_pages_that_read_what_changed(
     """A quick build renders a page again only if its template read something of the post
     that changed: a new second paragraph leaves the listings (which show the first) be."""
     root = make_site(SITE)
-    session = Session()
-    run_build(root, session=session)
+    session = _served(root)
     post = root / "content/posts/p3.md"
     post.write_text(post.read_text() + "\nA second paragraph.\n")
     session.changed([post])
@@ -205,8 +207,7 @@ def test_a_session_notes_every_way_a_template_reads_a_post(
         f'{{% block content %}}{{{{ super() }}}}<p id="shown">{shown}</p>{{% endblock %}}\n'
     )
     root = make_site({**SITE, "templates/archive.html": template})
-    session = Session()
-    run_build(root, session=session)
+    session = _served(root)
     post = root / "content/posts/p3.md"
     post.write_text(post.read_text() + "\nMany more words in a second paragraph here.\n")
     session.changed([post])
@@ -222,8 +223,7 @@ def test_a_session_goes_on_after_a_quick_build_with_all_it_knew(
     """After a body's quick build, a build that goes the whole way still has every other body
     and front matter remembered: it renders and parses nothing again."""
     root = make_site(SITE)
-    session = Session()
-    run_build(root, session=session)
+    session = _served(root)
     post = root / "content/posts/p3.md"
     post.write_text(post.read_text() + "More.\n")
     session.changed([post])
