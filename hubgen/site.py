@@ -124,11 +124,11 @@ def render_bodies(
         options = f"{fingerprint.code()} {raw_html} {config.toc_min_headings} {doc.body_line}"
         return body_key(options, doc.source, doc.body)
 
-    def forget(sources: Iterable[Document]) -> None:
+    def forget(sources: Sequence[Document]) -> None:
         # Unless a session reads with them again, the sources of bodies rendered or on their way
         # would only add to the peak of memory. A document is frozen for what it says, not for
         # its text's life.
-        if not keep_sources:
+        if not keep_sources and sources:
             for doc in sources:
                 object.__setattr__(doc, "body", "")
             give_back_memory()  # their pages, which the bodies coming back do not fit in
