@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from hubgen.calendars import Agenda
@@ -97,6 +97,9 @@ def plan(site: Site, problems: Problems, icon: str | None = None) -> list[Render
     def outputs(
         kind: str, paths: Sequence[str], feed: Channel | None, agenda: Agenda | None = None
     ) -> tuple[Alternate, ...]:
+        if feed is not None:  # what its feeds show, no more: an older post is in none of them
+            limit = config.feeds.items
+            feed = replace(feed, posts=feed.posts[:limit], groups=feed.groups[:limit])
         extra, links = alternates(kind, paths[0], config, feed, agenda)
         jobs.extend(extra)
         own.update(dict.fromkeys(paths, links))
