@@ -56,9 +56,6 @@ class Snapshot:
     problems: tuple[Problem, ...]  # warnings only
     pages: int
     files: int
-    # what each published page's template read from posts when it was rendered, by file (see
-    # ``Renderer.reads``); a page is not rendered again for a post whose reads are all as they were
-    reads: dict[str, frozenset[str] | None] = field(default_factory=dict)
     anchors: list[Problem] | None = None  # what checking the links to headings found, once known
     _shown_in: dict[str, list[int]] | None = field(default=None, repr=False)
     _opaque: bool = False
@@ -201,14 +198,14 @@ def _swap_site(site: Site, old: Post, new: Post) -> Site:
     )
 
 
-def _placed(doc: Document) -> tuple[object, ...]:
+def placed(doc: Document) -> tuple[object, ...]:
     """What of a document decides where its post goes and what lists it: its URL, dates, tags,
-    authors, groups, draft state (not its title, summary, image, id, other keys, or body)."""
+    authors, groups, draft state (not its title, summary, image, id, other keys, or body). Its
+    file is the one its source names."""
     meta = doc.meta
     return (
         doc.kind,
         doc.source,
-        doc.file,
         doc.slug,
         doc.date,
         doc.updated,
@@ -229,7 +226,7 @@ def _alike(a: Document, b: Document) -> bool:
     """Whether two readings of a file put its post in the same place (types and all)."""
     try:
         prints = Fingerprints()
-        return prints.of(_placed(a)) == prints.of(_placed(b))
+        return prints.of(placed(a)) == prints.of(placed(b))
     except Unknown:
         return False
 
@@ -305,11 +302,11 @@ def rebuild_post(
             old is not None
             and relative is not None
             and job.source != source
-            and _unread(snapshot, relative, old_post, post)
+            and unread(old.reads, old_post, post, snapshot.renderer.prints)
         ):
             # the same file, for a job the next full build fingerprints again (it shows a post
             # that changed): fingerprinting it here would take every post it shows
-            records[relative] = Page("", old.size, old.mtime_ns)
+            records[relative] = Page("", old.size, old.mtime_ns, old.reads)
             continue
         todo.append(job)
     writer = staging(records)
@@ -334,18 +331,16 @@ def rebuild_post(
     for i, job in zip(indexes, jobs, strict=True):
         snapshot.jobs[i] = job
     snapshot.site = new_site
-    snapshot.reads.update(rendering.reads)
     posts[source] = (doc, rendered, made, post)
     return records, rendering.rendered
 
 
-def _unread(snapshot: Snapshot, relative: str, old: Post, new: Post) -> bool:
-    """Whether the page's template read nothing of the post that differs between ``old`` and
-    ``new`` when it was rendered last (the same page made from the same values is the same)."""
-    reads = snapshot.reads.get(relative)
+def unread(reads: frozenset[str] | None, old: Post, new: Post, prints: Fingerprints) -> bool:
+    """Whether a page whose template read ``reads`` of posts when it was rendered last read
+    nothing that differs between ``old`` and ``new`` (the same page of the same values is the
+    same)."""
     if reads is None or "*" in reads:
         return False
-    prints = snapshot.renderer.prints
     for name in reads:
         try:
             if prints.of(getattr(old, name)) != prints.of(getattr(new, name)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -232,7 +232,6 @@ class Rendering:
 
     files: Mapping[str, Page | None]  # path relative to the output folder -> its cache record
     rendered: tuple[str, ...]  # the files rendered this time; the others came from the last build
-    reads: Mapping[str, frozenset[str] | None] = field(default_factory=dict)  # by file rendered
 
 
 def render_all(
@@ -259,19 +258,19 @@ def render_all(
 
     def render_one(
         item: tuple[RenderJob, str, str | None],
-    ) -> tuple[bool, Page | None, list[Problem], frozenset[str] | None]:
-        """(whether it rendered, the cache record of its file, problems, what it read of posts)
-        for one job."""
+    ) -> tuple[bool, Page | None, list[Problem]]:
+        """(whether it rendered, the cache record of its file, problems) for one job."""
         job, relative, key = item
         found = Problems()
         if key is None and staging is not None:
             key = renderer.fingerprint(job, site) if fingerprints else ""
         data = renderer.render(job, site, found)
         if data is None or staging is None:
-            return data is not None, None, found.items, renderer.reads
+            return data is not None, None, found.items
         status = staging.write(relative, data)
-        page = Page(key, status.st_size, status.st_mtime_ns) if key is not None else None
-        return True, page, found.items, renderer.reads
+        reads = renderer.reads
+        page = Page(key, status.st_size, status.st_mtime_ns, reads) if key is not None else None
+        return True, page, found.items
 
     files: dict[str, Page | None] = {}
     targets: list[str | None] = []
@@ -289,7 +288,9 @@ def render_all(
             key = renderer.fingerprint(job, site)
             if key == old.fingerprint and staging.intact(relative, old.size, old.mtime_ns):
                 kept = staging.keep(relative)
-                files[relative] = old if kept is None else Page(key, kept.st_size, kept.st_mtime_ns)
+                files[relative] = (
+                    old if kept is None else Page(key, kept.st_size, kept.st_mtime_ns, old.reads)
+                )
                 continue
         todo.append((job, relative, key))
     # Templates are loaded (and their sources fingerprinted) before the workers are forked, so
@@ -301,17 +302,15 @@ def render_all(
     for job in first.values():
         renderer.warm(job, problems)
     rendered = []
-    reads = {}
-    for (_, relative, _), (done, page, job_problems, job_reads) in zip(
+    for (_, relative, _), (done, page, job_problems) in zip(
         todo, parallel_map(render_one, todo, progress=progress), strict=True
     ):
         problems.extend(job_problems)
         if done:
             files[relative] = page
             rendered.append(relative)
-            reads[relative] = job_reads
     if not sitemap:  # ``jobs`` are not all the site's: its sitemap is left as it is
-        return Rendering(files, tuple(rendered), reads)
+        return Rendering(files, tuple(rendered))
     entries = []
     for job, target_file in zip(jobs, targets, strict=True):
         if job.in_sitemap and target_file in files:
@@ -329,4 +328,4 @@ def render_all(
                 Page("", written.st_size, written.st_mtime_ns) if written is not None else None
             )
             rendered.append(path.lstrip("/"))
-    return Rendering(files, tuple(rendered), reads)
+    return Rendering(files, tuple(rendered))

@@ -144,20 +144,18 @@ class Noting(jinja2.Environment):
         return super().getitem(obj, argument)
 
 
-def environment(
-    root: Path, theme: Theme, config: SiteConfig, noting: bool = False
-) -> jinja2.Environment:
+def environment(root: Path, theme: Theme, config: SiteConfig) -> Noting:
     """One environment per build: site templates override the theme's, file by file.
 
     An override can extend the file it replaces as ``{% extends "!theme/base.html" %}``;
-    ``!<theme name>/`` reaches one theme of the chain directly. ``noting``: one that notes what
-    templates read from posts (see ``quick``).
+    ``!<theme name>/`` reaches one theme of the chain directly. It notes what templates read
+    of posts, for the quick builds of one edited post (``quick``, ``resume``).
     """
     theme_loader = jinja2.FileSystemLoader([*theme.template_dirs, BUILTIN_TEMPLATES])
     prefixes: dict[str, jinja2.BaseLoader] = {"!theme": theme_loader}
     for folder in theme.folders:
         prefixes[f"!{folder.name}"] = jinja2.FileSystemLoader(folder / "templates")
-    env = (Noting if noting else jinja2.Environment)(
+    env = Noting(
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.PrefixLoader(prefixes, delimiter="/"),
