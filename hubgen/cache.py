@@ -26,12 +26,13 @@ import hashlib
 import json
 import marshal
 import os
+import secrets
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from markupsafe import Markup
 
@@ -51,11 +52,13 @@ LinkCall = tuple[str, str | None]
 
 @dataclass(frozen=True)
 class Page:
-    """A published file: the job fingerprint it was rendered for, and its size and mtime then."""
+    """A published file: the job fingerprint it was rendered for, its size and mtime then, and
+    what its template read of posts (see ``theme.Noting``: None when not known, '*' for all)."""
 
     fingerprint: str
     size: int
     mtime_ns: int
+    reads: frozenset[str] | None = None
 
 
 @dataclass
@@ -71,13 +74,14 @@ class BuildCache:
     _shards: dict[str, set[str]] = field(default_factory=dict)  # shard file -> keys it held
     _rendered: dict[str, Rendered] = field(default_factory=dict)  # bodies as objects, by key
     _yaml_kept: bool = False  # saved already (``let_go_of_yaml``)
-    _unread: list[Path] = field(default_factory=list)  # bodies' files not read yet
+    _unread: dict[str, Path] = field(default_factory=dict)  # bodies' files not read yet
+    token: str = ""  # new with each record of pages: a stored build (``resume``) names it
 
     @classmethod
     def load(cls, root: Path, code: str, output: Path) -> BuildCache:
         """The cache of the hub at ``root`` for builds into ``output`` (resolved)."""
         cache = cls(root / FOLDER, code)
-        cache._unread = sorted(cache.folder.glob(f"{BODIES}-*.bin"))
+        cache._unread = {f.name: f for f in sorted(cache.folder.glob(f"{BODIES}-*.bin"))}
         with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
             known = _read(cache.folder / YAML, code)
             if isinstance(known, dict):
@@ -86,25 +90,31 @@ class BuildCache:
             pages = _read(cache.folder / per_output(PAGES, output), code)
             if isinstance(pages, dict):
                 cache.output = str(pages["output"])
+                cache.token = str(pages.get("token", ""))
+                sets = [frozenset(map(str, r)) for r in pages["reads"]]
                 cache.pages = {
-                    str(k): Page(str(f), int(s), int(m)) for k, (f, s, m) in pages["pages"].items()
+                    str(k): Page(str(f), int(s), int(m), sets[r] if r >= 0 else None)
+                    for k, (f, s, m, r) in pages["pages"].items()
                 }
         return cache
 
     def _read_bodies(self) -> None:
         """The bodies' files, read at the first need: after the sources are read, so that the
         two are not in memory at once longer than they must be."""
-        for file in self._unread:
-            with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError, EOFError):
-                self._shards[file.name] = set()  # rewritten or removed unless it is as wanted
-                bodies = _read(file, self.code)
-                if isinstance(bodies, dict):
-                    shard = {
-                        str(k): dict(v) for k, v in bodies.items() if _shard(str(k)) == file.name
-                    }
-                    self.bodies |= shard
-                    self._shards[file.name] = set(shard)
-        self._unread = []
+        for name in list(self._unread):
+            self._read_shard(name)
+
+    def _read_shard(self, name: str) -> None:
+        file = self._unread.pop(name, None)
+        if file is None:
+            return
+        with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError, EOFError):
+            self._shards[name] = set()  # rewritten or removed unless it is as wanted
+            bodies = _read(file, self.code)
+            if isinstance(bodies, dict):
+                shard = {str(k): dict(v) for k, v in bodies.items() if _shard(str(k)) == name}
+                self.bodies |= shard
+                self._shards[name] = set(shard)
 
     def _make_folder(self) -> None:
         self.folder.mkdir(exist_ok=True)
@@ -143,14 +153,38 @@ class BuildCache:
             if not self._yaml_kept:
                 self._save_yaml()
             if output is not None:
-                records = {k: [p.fingerprint, p.size, p.mtime_ns] for k, p in pages.items()}
-                _write(
-                    self.folder / per_output(PAGES, output),
-                    self.code,
-                    {"output": str(output), "pages": records},
-                    str(output),
-                )
+                self._save_pages(output, pages)
                 _forget_gone(self.folder)
+
+    def _save_pages(self, output: Path, pages: Mapping[str, Page]) -> None:
+        self.token = secrets.token_hex(8)
+        sets: dict[frozenset[str], int] = {}  # pages read alike: one set for many
+        records = {
+            k: [p.fingerprint, p.size, p.mtime_ns, -1 if p.reads is None else _index(sets, p.reads)]
+            for k, p in pages.items()
+        }
+        reads = [sorted(r) for r in sets]
+        data = {"output": str(output), "pages": records, "reads": reads, "token": self.token}
+        _write(self.folder / per_output(PAGES, output), self.code, data, str(output))
+
+    def update(self, output: Path, pages: Mapping[str, Page]) -> None:
+        """Keep the bodies this build rendered beside those kept already, and the pages of
+        ``output``: the save of a build that read only what changed (``resume``)."""
+        with contextlib.suppress(OSError):
+            for name in sorted(self._kept):
+                self._read_shard(name)
+                entries = {
+                    k: self.bodies[k] for k in self._shards.get(name, ()) if k in self.bodies
+                }
+                entries |= {k: e for k, e in self.used_bodies.items() if _shard(k) == name}
+                plain = {k: {**e, "html": str(e["html"])} for k, e in entries.items()}
+                _write(self.folder / name, self.code, plain)
+            self._save_pages(output, pages)
+
+    def keys_by_html(self) -> dict[int, str]:
+        """The key of each body this build used, by the identity of its HTML (a post's
+        ``content``)."""
+        return {id(r.html): k for k, r in self._rendered.items() if k in self.used_bodies}
 
     def carry(self, output: str, pages: Mapping[str, Page], partial: bool = False) -> BuildCache:
         """The cache of the next build in this process (``hubgen serve``), without a round trip
@@ -180,7 +214,7 @@ class BuildCache:
     def body(self, key: str, resolve: Callable[[str], str | None] | None) -> Rendered | None:
         """The body rendered under ``key``, if every link it resolved still resolves the same."""
         if self._unread:
-            self._read_bodies()
+            self._read_shard(_shard(key))
         entry = self.bodies.get(key)
         if entry is None:
             return None
@@ -222,6 +256,10 @@ class BuildCache:
     # --- pages ----------------------------------------------------------------------------------
 
 
+def _index(known: dict[frozenset[str], int], value: frozenset[str]) -> int:
+    return known.setdefault(value, len(known))
+
+
 def _shard(key: str) -> str:
     return f"{BODIES}-{key[:2]}.bin"
 
@@ -241,17 +279,89 @@ def _read(file: Path, code: str) -> object:
         raw = file.read_bytes()
     except OSError:
         return None
-    header, _, rest = raw.partition(b"\n")
-    payload, _, trailer = rest.rpartition(b"\n")
-    meta = json.loads(header)
+    start, end = raw.find(b"\n"), raw.rfind(b"\n")
+    if start < 0 or end <= start:
+        return None
+    payload = memoryview(raw)[start + 1 : end]  # not a copy: a file can be tens of megabytes
+    meta = json.loads(raw[:start])
     if (
         meta != _meta(code) | ({"output": meta["output"]} if "output" in meta else {})
-        or trailer != hashlib.sha256(payload).hexdigest().encode()
+        or raw[end + 1 :] != hashlib.sha256(payload).hexdigest().encode()
     ):
         return None
-    del raw, rest
     # marshal only once the checksum matched: it is not meant for damaged input
     return marshal.loads(payload)  # noqa: S302  # nosec
+
+
+class Chunks:
+    """A file of the cache's folder written piece by piece, each piece marshalled apart and
+    found again by its offset: what ``resume`` keeps, tens of megabytes, is never held whole.
+
+    The file is: what wrote it (JSON), the pieces, then a last line with the offset of the
+    index (the last piece: what the writer set as ``index``) and the SHA-256 of all pieces.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.index: Any = None
+
+    def put(self, data: bytes | memoryview) -> int:
+        """Write a piece (marshalled already); its offset."""
+        offset = self.size
+        self._stream.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+        return offset
+
+
+@contextlib.contextmanager
+def writing(file: Path, code: str, output: str) -> Iterator[Chunks]:
+    """Write ``file`` (atomically) in pieces; its index is written last."""
+    fd, temporary = tempfile.mkstemp(prefix=file.name + ".", dir=file.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(json.dumps(_meta(code) | {"output": output}).encode() + b"\n")
+            chunks = Chunks(stream)
+            yield chunks
+            at = chunks.put(marshal.dumps(chunks.index))
+            stream.write(f"\n{at} {chunks.digest.hexdigest()}".encode())
+        Path(temporary).replace(file)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class Read:
+    """A file written by ``writing``: its pieces, not loaded but the index, which starts at
+    ``at`` (where the next version of the file can go on writing)."""
+
+    pieces: memoryview
+    index: Any
+    at: int
+
+    def load(self, offset: int) -> Any:
+        # marshal only once the checksum matched: it is not meant for damaged input
+        return marshal.loads(self.pieces[offset:])  # noqa: S302  # nosec
+
+
+def reading(file: Path, code: str, output: str) -> Read | None:
+    """The file ``writing`` wrote for ``output`` with this code; None when it is missing, cut
+    short, damaged or another's."""
+    try:
+        raw = file.read_bytes()
+        start, end = raw.find(b"\n"), raw.rfind(b"\n")
+        if start < 0 or end <= start or json.loads(raw[:start]) != _meta(code) | {"output": output}:
+            return None
+        at, digest = raw[end + 1 :].split(b" ")
+        pieces = memoryview(raw)[start + 1 : end]
+        if hashlib.sha256(pieces).hexdigest().encode() != digest:
+            return None
+        return Read(pieces, Read(pieces, None, 0).load(int(at)), int(at))
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
 
 
 def _meta(code: str) -> dict[str, object]:

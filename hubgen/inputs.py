@@ -20,7 +20,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 NAME = "inputs"  # inputs-<digest of the output folder>.json, beside the cache's page records
@@ -31,6 +31,9 @@ RACY_NS = 2_000_000_000  # files changed this recently may change again within o
 class State:
     digest: str
     settled: bool  # no file changed within RACY_NS of taking the state
+    # each file's (size, mtime, inode) by path; None for one changed within RACY_NS, which
+    # may change again unseen (see ``resume``)
+    files: dict[str, tuple[int, int, int] | None] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ def _walk(
     seen: set[tuple[int, int]],
     newest: list[int],
     skip: frozenset[str],
+    files: dict[str, tuple[int, int, int] | None],
 ) -> None:
     """Sum up ``path``, a folder, into ``digest``: names in order, each file's size, mtime and
     inode (symlinks followed). Strings and ``os.scandir``, not ``Path``: a hub has many files."""
@@ -67,13 +71,14 @@ def _walk(
         update(b"\0" + os.fsencode(entry.name) + b"/")
         try:
             if entry.is_dir():
-                _walk(entry.path, digest, seen, newest, skip)
+                _walk(entry.path, digest, seen, newest, skip, files)
                 continue
             status = entry.stat()
         except OSError:
             update(b"\0missing")
             continue
         update(f"\0{status.st_size} {status.st_mtime_ns} {status.st_ino}".encode())
+        files[entry.path] = (status.st_size, status.st_mtime_ns, status.st_ino)
         if status.st_mtime_ns > newest[0]:
             newest[0] = status.st_mtime_ns
 
@@ -83,10 +88,16 @@ def take(paths: Sequence[Path], settings: str, skip: Sequence[Path] = ()) -> Sta
     digest = hashlib.blake2b(settings.encode(), digest_size=16)
     newest = [0]
     seen: set[tuple[int, int]] = set()
+    files: dict[str, tuple[int, int, int] | None] = {}
     for path in paths:
         digest.update(b"\0\0" + os.fsencode(path))
-        _walk(os.fspath(path), digest, seen, newest, frozenset(map(os.fspath, skip)))
-    return State(digest.hexdigest(), time.time_ns() - newest[0] > RACY_NS)
+        _walk(os.fspath(path), digest, seen, newest, frozenset(map(os.fspath, skip)), files)
+    taken = time.time_ns()
+    if taken - newest[0] <= RACY_NS:
+        for name, status in files.items():
+            if status is not None and taken - status[1] <= RACY_NS:
+                files[name] = None
+    return State(digest.hexdigest(), taken - newest[0] > RACY_NS, files)
 
 
 def unchanged(cache: Path, state: State, output: Path, now: dt.datetime) -> Done | None:

@@ -193,6 +193,16 @@ class Staging:
         self._written: list[str] = []
         self.published = False
 
+    def holds(self, records: Mapping[str, Recorded]) -> bool:
+        """Whether the published folder is an update's, with exactly the files of ``records``,
+        each of its recorded size and mtime (nothing added, removed or changed since)."""
+        if not self.update or self._trusted is not None:
+            return self.update
+        found = self._found
+        return len(found) == len(records) + 1 and all(
+            found.get(k) == (r.size, r.mtime_ns) for k, r in records.items()
+        )
+
     def intact(self, relative: str, size: int, mtime_ns: int) -> bool:
         """Whether the published file ``relative`` is a plain file of this size and mtime."""
         if self._trusted is not None:
