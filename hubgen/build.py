@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hubgen import inputs
+from hubgen import inputs, resume
 from hubgen.cache import FOLDER, BuildCache, Page
 from hubgen.config import load_config
 from hubgen.content import POST_SUFFIXES, Reads, read_content
@@ -74,8 +74,6 @@ class Session:
     prints: Fingerprints | None = None
     snapshot: Snapshot | None = None  # the last good build, for a quick one (see ``quick``)
     pending: set[Path] = field(default_factory=set)  # changed since the last build
-    # what the template of each published page read of posts (see ``quick``), by file
-    reads_of: dict[str, frozenset[str] | None] = field(default_factory=dict)
     _warming: threading.Thread | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -265,7 +263,18 @@ def _build(
     # is paused for the build; workers collect what each chunk of pages left (see parallel).
     gc.disable()
     carried = session.cache if session is not None else None
-    cache = carried or BuildCache.load(options.root, code(), options.output.resolve())
+    cache = carried or BuildCache.load(options.root, code(), output)
+    if state is not None and not completed:  # a new process: maybe one post was edited, no more
+        env = environment(options.root, theme, config)
+        renderer = Renderer(env, options.root, theme)
+        settings = _settings(options)
+        again = resume.rebuild(root, output, state, settings, options.now, config, renderer, cache)
+        if again is not None:
+            done_now = inputs.Done(again.pages, again.files)
+            inputs.save(cache_folder, state, options.output, again.upto, done_now)
+            return result(again.pages, again.files, True, again.rendered)
+        if cache.used_bodies:  # what the attempt used is not what this build uses
+            cache = BuildCache.load(options.root, code(), output)
     if completed:  # the published files are not those the cache recorded
         cache.pages = {}
     reads = session.reads if session is not None else None
@@ -286,13 +295,13 @@ def _build(
     )
     # the date of the next post to come, when the site changes by itself
     coming = min((d.date for d in content.posts if d.date and d.date > options.now), default=None)
+    places = resume.where(content.posts) if state is not None else {}
     del content  # the sources, bodies and all, are in the site now as what they became
     give_back_memory()  # before workers are forked with a copy of it
     icon = config.feeds.icon or find_icon((*theme.static_dirs, options.root / "static"))
     jobs = plan(site, problems, icon)
     prints = Fingerprints(session.prints) if session is not None else None
-    noting = session is not None  # what templates read of posts, for quick builds
-    env = environment(options.root, theme, config, noting)
+    env = environment(options.root, theme, config)
     renderer = Renderer(env, options.root, theme, prints)
 
     static = static_files(
@@ -335,9 +344,6 @@ def _build(
                 *((str(output), kept) if publish else (cache.output, published))
             )
             session.prints = renderer.prints
-            if publish:  # a page kept as it was read what it read when it was rendered
-                known = session.reads_of
-                session.reads_of = {k: known.get(k) for k in kept} | dict(rendering.reads)
         elif publish:
             cache.save(output, kept)
         else:  # the published site is as it was: keep what the cache says of it
@@ -347,6 +353,15 @@ def _build(
             staging.discard()
     pages = sum(r.endswith(".html") for r in written)
     files = len(written | static.keys())
+    if state is not None and publish:  # for the next build, when one post is all that changes
+        if problems.items:
+            resume.forget(cache_folder, output)
+        else:
+            settings = _settings(options)
+            counts = (pages, files)
+            resume.store(
+                cache_folder, output, cache, state, settings, coming, counts, site, jobs, places
+            )
     if session is not None and publish and not problems.errors:
         session.snapshot = Snapshot(
             _settings(options),
@@ -359,7 +374,6 @@ def _build(
             tuple(problems.items),
             pages,
             files,
-            session.reads_of,
         )
         session._warm(session.snapshot)
     if state is not None:

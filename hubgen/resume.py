@@ -1,0 +1,413 @@
+"""One post edited since the last clean build, rebuilt by a new process without reading the rest.
+
+``hubgen serve`` rebuilds an edited post from what it keeps in memory (see ``quick``). A build
+in a new process (``hubgen build`` after an edit) has only files. So after a clean full build
+(published, not a single problem), ``store`` writes beside the cache, as plain data (see
+``stored``):
+
+- the state of every input file (size, modification time, inode) the build started from;
+- every job of the plan, with the posts they show referred to by source, and which jobs show
+  each post;
+- each published post, its body by its key in the body cache, and what placed it (as ``quick``
+  says: its URL, dates, tags, authors, groups, draft state);
+- how the bodies link: each document's URL, the held-back ones, their links to anchors.
+
+When the next build finds that exactly one input changed, a published post, and reading it gives
+a post in the same place, with no problem, ``rebuild`` renders its body, makes the post again,
+renders the jobs that show it with the new post in (the rest is read of no file), and publishes
+them as an update. It checks first that the published folder is exactly as that build left it,
+and that the cache is the one it wrote (a token both hold). Anything else, and the build goes the
+whole way: what is published is always what a full build would write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import marshal
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from hubgen import inputs
+from hubgen.cache import BuildCache, Page, Read, per_output, reading, writing
+from hubgen.config import SiteConfig
+from hubgen.content import Document, base_slug, parse_document
+from hubgen.errors import Problems
+from hubgen.fingerprint import Fingerprints
+from hubgen.links import check_anchors
+from hubgen.models import Rendered
+from hubgen.output import Staging
+from hubgen.outputs import RenderJob
+from hubgen.plan import post_job
+from hubgen.quick import placed, unread
+from hubgen.render import Renderer, render_all
+from hubgen.routes import output_file
+from hubgen.site import Site, make_post, render_bodies
+from hubgen.stored import Decoder, Encoder, Missing, Unstorable, job_field
+from hubgen.yamlio import read_file
+
+NAME = "resume"  # resume-<digest of the output folder>.bin, in the cache's folder
+
+
+@dataclass(frozen=True)
+class Done:
+    pages: int
+    files: int
+    rendered: tuple[str, ...]
+    upto: dt.datetime | None  # the date of the next post to come
+
+
+def where(docs: Iterable[Document]) -> dict[str, str]:
+    """What placed each document's post, as a digest to compare (see ``quick.placed``)."""
+    return {doc.source: _where(doc) for doc in docs}
+
+
+def _where(doc: Document) -> str:
+    # repr names the types of what it shows: a date is not taken for a string
+    return hashlib.blake2b(repr(placed(doc)).encode(), digest_size=16).hexdigest()
+
+
+def forget(folder: Path, output: Path) -> None:
+    (folder / per_output(NAME, output)).unlink(missing_ok=True)
+
+
+def store(
+    folder: Path,
+    output: Path,
+    cache: BuildCache,
+    state: inputs.State,
+    settings: str,
+    upto: dt.datetime | None,
+    counts: tuple[int, int],
+    site: Site,
+    jobs: Sequence[RenderJob],
+    places: Mapping[str, str],
+) -> None:
+    """Keep what a quick rebuild in a new process needs of this clean build (see above)."""
+    file = folder / per_output(NAME, output)
+    bodies = site.bodies
+    if bodies is None or not cache.token:
+        file.unlink(missing_ok=True)
+        return
+    keys = cache.keys_by_html()
+    try:
+        with writing(file, cache.code, str(output)) as chunks:
+            encoder = Encoder(keys, chunks.put)
+            for post in site.posts:  # numbered by their places, newest first
+                encoder.add(post)
+            encoded = []
+            shown: dict[int, list[int]] = {}
+            for index, job in enumerate(jobs):
+                found: set[int] = set()
+                encoded.append(encoder.value(job, found))
+                for number in found:
+                    shown.setdefault(number, []).append(index)
+            newest = encoder.value(site.newest, set())
+            chunks.index = _index(
+                cache, state, settings, upto, counts, site, places, encoder, encoded, shown, newest
+            )
+    except Unstorable:
+        file.unlink(missing_ok=True)
+    except OSError:
+        pass  # without it, the next build goes the whole way
+
+
+def _index(
+    cache: BuildCache,
+    state: inputs.State,
+    settings: str,
+    upto: dt.datetime | None,
+    counts: tuple[int, int],
+    site: Site,
+    places: Mapping[str, str],
+    encoder: Encoder,
+    jobs: list[Any],
+    shown: dict[int, list[int]],
+    newest: Any,
+) -> dict[str, Any]:
+    bodies = site.bodies
+    assert bodies is not None  # nosec: ``store`` checked
+    keys = encoder.bodies
+    return {
+        "token": cache.token,
+        "settings": settings,
+        "upto": upto.isoformat() if upto is not None else None,
+        "counts": list(counts),
+        "inputs": state.files,
+        "newest": newest,
+        "published": len(site.posts),  # the first posts: the site's, newest first
+        "numbers": encoder.numbers,
+        "posts": encoder.posts,
+        "placed": {p.source: places.get(p.source, "") for p in site.posts},
+        "records": encoder.records,
+        "jobs": jobs,
+        "shown": shown,
+        "urls": {str(k): v for k, v in bodies.urls.items()},
+        "unpublished": sorted(map(str, bodies.unpublished)),
+        "sources": {str(k): v for k, v in bodies.sources.items()},
+        "anchors": {
+            source: [page_url, keys.get(id(body.html)), [list(f) for f in body.fragments]]
+            for source, page_url, body in bodies.anchored
+        },
+    }
+
+
+class _ByName(Mapping[Path, str]):
+    """A mapping by path of one stored by the paths' text: looked up, not made again whole."""
+
+    def __init__(self, data: Mapping[str, str]) -> None:
+        self._data = data
+
+    def __getitem__(self, key: Path) -> str:
+        return self._data[str(key)]
+
+    def __contains__(self, key: object) -> bool:
+        return str(key) in self._data
+
+    def __iter__(self) -> Iterator[Path]:
+        return map(Path, self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class _NameSet(AbstractSet[Path]):
+    def __init__(self, names: Iterable[str]) -> None:
+        self._names = frozenset(names)
+
+    def __contains__(self, key: object) -> bool:
+        return str(key) in self._names
+
+    def __iter__(self) -> Iterator[Path]:
+        return map(Path, self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _changed(before: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
+    """The input files whose state differs (or was taken while it could still change, unless
+    the text read then is known, and is the same)."""
+    changed = [
+        name
+        for name, status in now.items()
+        if status is None or before.get(name) != status
+        if not (isinstance(before.get(name), str) and _digest_of(name) == before[name])
+    ]
+    changed += [name for name in before if name not in now]
+    return changed
+
+
+def _known(before: Mapping[str, Any], now: Mapping[str, Any]) -> dict[str, Any]:
+    """The state of the files now, where a file known by its text (unchanged) stays so."""
+    return {
+        k: before[k] if v is None and isinstance(before.get(k), str) else v for k, v in now.items()
+    }
+
+
+def _published(output: Path, records: Mapping[str, Page]) -> bool:
+    staging = Staging(output, records.keys())
+    try:
+        return staging.holds(records)
+    finally:
+        staging.discard()
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _digest_of(name: str) -> str | None:
+    try:
+        return _digest(Path(name).read_bytes())
+    except OSError:
+        return None
+
+
+def rebuild(
+    root: Path,
+    output: Path,
+    state: inputs.State,
+    settings: str,
+    now: dt.datetime,
+    config: SiteConfig,
+    renderer: Renderer,
+    cache: BuildCache,
+) -> Done | None:
+    """Publish the site with the one post edited since the stored build made again, if that is
+    all that changed and the post stays where it was (see above); None when it is not."""
+    file = cache.folder / per_output(NAME, output)
+    read = reading(file, cache.code, str(output))
+    if read is None or not isinstance(read.index, dict) or not cache.token:
+        return None
+    if read.index.get("token") != cache.token:
+        return None
+    try:
+        return _rebuild(read, file, root, output, state, settings, now, config, renderer, cache)
+    except (Missing, KeyError, IndexError, TypeError, ValueError, EOFError):
+        return None  # a body gone from the cache, or data not as this code writes it
+
+
+def _rebuild(
+    read: Read,
+    file: Path,
+    root: Path,
+    output: Path,
+    state: inputs.State,
+    settings: str,
+    now: dt.datetime,
+    config: SiteConfig,
+    renderer: Renderer,
+    cache: BuildCache,
+) -> Done | None:
+    data: dict[str, Any] = read.index
+    upto = data["upto"]
+    if data["settings"] != settings or (
+        upto is not None and now >= dt.datetime.fromisoformat(upto)
+    ):
+        return None
+    changed = _changed(data["inputs"], state.files)
+    if not changed:  # files saved again as they were: the site is as published, if it is there
+        if not _published(output, cache.pages):
+            return None
+        with contextlib.suppress(OSError), writing(file, cache.code, str(output)) as chunks:
+            chunks.put(read.pieces[: read.at])
+            chunks.index = data | {"inputs": _known(data["inputs"], state.files)}
+        pages, files = data["counts"]
+        return Done(pages, files, (), dt.datetime.fromisoformat(upto) if upto else None)
+    if len(changed) != 1 or changed[0] not in state.files:
+        return None
+    path = Path(changed[0])
+    try:
+        source = data["sources"].get(str(path.resolve()))
+    except OSError:
+        return None
+    number = data["numbers"].get(source)
+    if number is None or number >= data["published"]:
+        return None  # not a published post
+    problems = Problems()
+    raw, read_problems = read_file(path, source)
+    if raw is None or read_problems:
+        return None
+    slug = base_slug("post", path, root / "content" / "posts")
+    doc = parse_document("post", raw, path, source, slug, config, problems)
+    if doc is None or problems.items or _where(doc) != data["placed"][source]:
+        return None
+    urls, unpublished = _ByName(data["urls"]), _NameSet(data["unpublished"])
+    rendered = render_bodies([doc], urls, unpublished, config, problems, cache).get(source)
+    if rendered is None or problems.items:
+        return None
+
+    def body(key: str) -> Rendered | None:
+        return cache.body(key, None)
+
+    load, records, posts = read.load, data["records"], data["posts"]
+    old = Decoder(load, records, posts, body).post(number)
+    if _anchors_fail(data["anchors"], source, old.url, rendered, body):
+        return None
+    post = make_post(doc, rendered, (old.tags, old.authors, old.groups, old.url, old.future))
+    published = dict(cache.pages)
+    staging = Staging(output, published.keys())
+    try:
+        if not staging.holds(published):  # the published folder is not as that build left it
+            return None
+        # the pages whose templates read nothing of the post that changed are kept (see quick)
+        prints = Fingerprints()
+        indexes = []
+        for index in data["shown"].get(number, []):
+            relative = output_file(job_field(load, records, data["jobs"][index], "path"))
+            known = published.get(relative) if relative is not None else None
+            if (
+                known is not None
+                and relative is not None
+                and job_field(load, records, data["jobs"][index], "source") != source
+                and unread(known.reads, old, post, prints)
+            ):
+                published[relative] = Page("", known.size, known.mtime_ns, known.reads)
+            else:
+                indexes.append(index)
+        decoder = Decoder(load, records, posts, body, {number: post})
+        jobs = [decoder.value(data["jobs"][i]) for i in indexes]
+        # The post's own page takes more than its context from the post (its title,
+        # description), made again the way the plan makes it (as ``quick`` does).
+        around = range(max(0, number - 1), min(number + 2, data["published"]))
+        fresh = post_job(config, [decoder.post(n) for n in around], min(number, 1))
+        own = None
+        for k, job in enumerate(jobs):
+            if job.source == source and job.format == "html" and job.context.get("post") is post:
+                jobs[k] = replace(fresh, context={**job.context, **fresh.context})
+                own = k
+        site = Site(config, (), (), (), (), (), (), (), (), {}, {}, {}, ())
+        # feeds date themselves by the site's newest post, which did not move
+        site.__dict__["newest"] = decoder.value(data["newest"])
+        rendering = render_all(
+            jobs,
+            renderer,
+            site,
+            problems,
+            staging,
+            None,
+            published,
+            sitemap=False,
+            fingerprints=False,
+        )
+        if problems.items or len(rendering.files) != len(jobs):
+            return None
+        published.update({k: v for k, v in rendering.files.items() if v is not None})
+        staging.publish(published.keys())
+    finally:
+        staging.discard()
+    cache.update(output, published)
+    # what the next quick build needs of this one: the post, its page's job, its anchors
+    with contextlib.suppress(OSError), writing(file, cache.code, str(output)) as chunks:
+        chunks.put(read.pieces[: read.at])  # the pieces as they were, where they were
+        encoder = Encoder(cache.keys_by_html(), chunks.put, len(records), data["numbers"])
+        data["posts"][number] = chunks.put(marshal.dumps(encoder.post(post)))
+        if own is not None:
+            data["jobs"][indexes[own]] = encoder.value(jobs[own], set())
+        records += encoder.records
+        data["anchors"][source][1:] = [
+            encoder.bodies.get(id(rendered.html)),
+            [list(f) for f in rendered.fragments],
+        ]
+        data["inputs"] = _known(data["inputs"], state.files)
+        if state.files[changed[0]] is None:  # it may change again unseen: known by its text
+            data["inputs"][changed[0]] = _digest(raw)
+        data["token"] = cache.token
+        chunks.index = data
+    pages, files = data["counts"]
+    return Done(pages, files, rendering.rendered, dt.datetime.fromisoformat(upto) if upto else None)
+
+
+def _anchors_fail(
+    anchors: Mapping[str, list[Any]],
+    source: str,
+    page_url: str,
+    rendered: Rendered,
+    body: Any,
+) -> bool:
+    """Whether links to anchors now fail that did not (the stored build had no problem): from
+    the post, or from other documents into it."""
+
+    def targets(at: str, fragments: Iterable[Sequence[Any]]) -> set[str]:
+        return {str(href).partition("#")[0] or at for _, href in fragments}
+
+    wanted = targets(page_url, rendered.fragments)
+    involved = {source}
+    for other, (at, _, fragments) in anchors.items():
+        if at in wanted or page_url in targets(at, fragments):
+            involved.add(other)
+    documents: list[tuple[str, str, Rendered]] = []
+    for other in sorted(involved):
+        at, key, _ = anchors[other]
+        found = rendered if other == source else body(key) if key is not None else None
+        if found is None:
+            return True  # an HTML body, or one the cache lost: the full build will tell
+        documents.append((other, at, found))
+    problems = Problems()
+    check_anchors(documents, problems)
+    return bool(problems.items)
