@@ -26,7 +26,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import marshal
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -107,53 +107,68 @@ def store(
                 for number in found:
                     shown.setdefault(number, []).append(index)
             newest = encoder.value(site.newest, set())
-            chunks.index = _index(
-                cache, state, settings, upto, counts, site, places, encoder, encoded, shown, newest
-            )
+            # the parts, each a piece, each made and written in turn: not all held at once
+            parts = {
+                name: chunks.put(marshal.dumps(make()))
+                for name, make in _parts(state, site, places, encoder, encoded, shown)
+            }
+            chunks.index = {
+                "token": cache.token,
+                "settings": settings,
+                "upto": upto.isoformat() if upto is not None else None,
+                "counts": list(counts),
+                "newest": newest,
+                "published": len(site.posts),  # the first posts: the site's, newest first
+                "parts": parts,
+            }
     except Unstorable:
         file.unlink(missing_ok=True)
     except OSError:
         pass  # without it, the next build goes the whole way
 
 
-def _index(
-    cache: BuildCache,
+def _parts(
     state: inputs.State,
-    settings: str,
-    upto: dt.datetime | None,
-    counts: tuple[int, int],
     site: Site,
     places: Mapping[str, str],
     encoder: Encoder,
     jobs: list[Any],
     shown: dict[int, list[int]],
-    newest: Any,
-) -> dict[str, Any]:
+) -> Iterator[tuple[str, Callable[[], Any]]]:
     bodies = site.bodies
     assert bodies is not None  # nosec: ``store`` checked
     keys = encoder.bodies
-    return {
-        "token": cache.token,
-        "settings": settings,
-        "upto": upto.isoformat() if upto is not None else None,
-        "counts": list(counts),
-        "inputs": state.files,
-        "newest": newest,
-        "published": len(site.posts),  # the first posts: the site's, newest first
-        "numbers": encoder.numbers,
-        "posts": encoder.posts,
-        "placed": {p.source: places.get(p.source, "") for p in site.posts},
-        "records": encoder.records,
-        "jobs": jobs,
-        "shown": shown,
-        "urls": {str(k): v for k, v in bodies.urls.items()},
-        "unpublished": sorted(map(str, bodies.unpublished)),
-        "sources": {str(k): v for k, v in bodies.sources.items()},
-        "anchors": {
+    yield "inputs", lambda: state.files
+    yield "numbers", lambda: encoder.numbers
+    yield "posts", lambda: encoder.posts
+    yield "placed", lambda: {p.source: places.get(p.source, "") for p in site.posts}
+    yield "records", lambda: encoder.records
+    yield "jobs", lambda: jobs
+    yield "shown", lambda: shown
+    yield "urls", lambda: {str(k): v for k, v in bodies.urls.items()}
+    yield "unpublished", lambda: sorted(map(str, bodies.unpublished))
+    yield "sources", lambda: {str(k): v for k, v in bodies.sources.items()}
+    yield (
+        "anchors",
+        lambda: {
             source: [page_url, keys.get(id(body.html)), [list(f) for f in body.fragments]]
             for source, page_url, body in bodies.anchored
         },
-    }
+    )
+
+
+class _Parts:
+    """The parts of a stored build, each loaded at its first need."""
+
+    def __init__(self, read: Read, at: Mapping[str, int]) -> None:
+        self._read = read
+        self.at = dict(at)
+        self._loaded: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            self._loaded[name] = self._read.load(self.at[name])
+        return self._loaded[name]
 
 
 class _ByName(Mapping[Path, str]):
@@ -265,28 +280,31 @@ def _rebuild(
     cache: BuildCache,
 ) -> Done | None:
     data: dict[str, Any] = read.index
+    parts = _Parts(read, data["parts"])
     upto = data["upto"]
     if data["settings"] != settings or (
         upto is not None and now >= dt.datetime.fromisoformat(upto)
     ):
         return None
-    changed = _changed(data["inputs"], state.files)
+    changed = _changed(parts["inputs"], state.files)
     if not changed:  # files saved again as they were: the site is as published, if it is there
         if not _published(output, cache.pages):
             return None
         with contextlib.suppress(OSError), writing(file, cache.code, str(output)) as chunks:
             chunks.put(read.pieces[: read.at])
-            chunks.index = data | {"inputs": _known(data["inputs"], state.files)}
+            inputs_now = _known(parts["inputs"], state.files)
+            at = chunks.put(marshal.dumps(inputs_now))
+            chunks.index = data | {"parts": parts.at | {"inputs": at}}
         pages, files = data["counts"]
         return Done(pages, files, (), dt.datetime.fromisoformat(upto) if upto else None)
     if len(changed) != 1 or changed[0] not in state.files:
         return None
     path = Path(changed[0])
     try:
-        source = data["sources"].get(str(path.resolve()))
+        source = parts["sources"].get(str(path.resolve()))
     except OSError:
         return None
-    number = data["numbers"].get(source)
+    number = parts["numbers"].get(source)
     if number is None or number >= data["published"]:
         return None  # not a published post
     problems = Problems()
@@ -295,9 +313,9 @@ def _rebuild(
         return None
     slug = base_slug("post", path, root / "content" / "posts")
     doc = parse_document("post", raw, path, source, slug, config, problems)
-    if doc is None or problems.items or _where(doc) != data["placed"][source]:
+    if doc is None or problems.items or _where(doc) != parts["placed"][source]:
         return None
-    urls, unpublished = _ByName(data["urls"]), _NameSet(data["unpublished"])
+    urls, unpublished = _ByName(parts["urls"]), _NameSet(parts["unpublished"])
     rendered = render_bodies([doc], urls, unpublished, config, problems, cache).get(source)
     if rendered is None or problems.items:
         return None
@@ -305,9 +323,9 @@ def _rebuild(
     def body(key: str) -> Rendered | None:
         return cache.body(key, None)
 
-    load, records, posts = read.load, data["records"], data["posts"]
+    load, records, posts = read.load, parts["records"], parts["posts"]
     old = Decoder(load, records, posts, body).post(number)
-    if _anchors_fail(data["anchors"], source, old.url, rendered, body):
+    if _anchors_fail(parts["anchors"], source, old.url, rendered, body):
         return None
     post = make_post(doc, rendered, (old.tags, old.authors, old.groups, old.url, old.future))
     published = dict(cache.pages)
@@ -318,20 +336,20 @@ def _rebuild(
         # the pages whose templates read nothing of the post that changed are kept (see quick)
         prints = Fingerprints()
         indexes = []
-        for index in data["shown"].get(number, []):
-            relative = output_file(job_field(load, records, data["jobs"][index], "path"))
+        for index in parts["shown"].get(number, []):
+            relative = output_file(job_field(load, records, parts["jobs"][index], "path"))
             known = published.get(relative) if relative is not None else None
             if (
                 known is not None
                 and relative is not None
-                and job_field(load, records, data["jobs"][index], "source") != source
+                and job_field(load, records, parts["jobs"][index], "source") != source
                 and unread(known.reads, old, post, prints)
             ):
                 published[relative] = Page("", known.size, known.mtime_ns, known.reads)
             else:
                 indexes.append(index)
         decoder = Decoder(load, records, posts, body, {number: post})
-        jobs = [decoder.value(data["jobs"][i]) for i in indexes]
+        jobs = [decoder.value(parts["jobs"][i]) for i in indexes]
         # The post's own page takes more than its context from the post (its title,
         # description), made again the way the plan makes it (as ``quick`` does).
         around = range(max(0, number - 1), min(number + 2, data["published"]))
@@ -365,20 +383,22 @@ def _rebuild(
     # what the next quick build needs of this one: the post, its page's job, its anchors
     with contextlib.suppress(OSError), writing(file, cache.code, str(output)) as chunks:
         chunks.put(read.pieces[: read.at])  # the pieces as they were, where they were
-        encoder = Encoder(cache.keys_by_html(), chunks.put, len(records), data["numbers"])
-        data["posts"][number] = chunks.put(marshal.dumps(encoder.post(post)))
+        encoder = Encoder(cache.keys_by_html(), chunks.put, len(records), parts["numbers"])
+        posts[number] = chunks.put(marshal.dumps(encoder.post(post)))
+        changes: dict[str, Any] = {"posts": posts, "records": records, "anchors": parts["anchors"]}
         if own is not None:
-            data["jobs"][indexes[own]] = encoder.value(jobs[own], set())
+            parts["jobs"][indexes[own]] = encoder.value(jobs[own], set())
+            changes["jobs"] = parts["jobs"]
         records += encoder.records
-        data["anchors"][source][1:] = [
+        parts["anchors"][source][1:] = [
             encoder.bodies.get(id(rendered.html)),
             [list(f) for f in rendered.fragments],
         ]
-        data["inputs"] = _known(data["inputs"], state.files)
+        changes["inputs"] = _known(parts["inputs"], state.files)
         if state.files[changed[0]] is None:  # it may change again unseen: known by its text
-            data["inputs"][changed[0]] = _digest(raw)
-        data["token"] = cache.token
-        chunks.index = data
+            changes["inputs"][changed[0]] = _digest(raw)
+        moved = {name: chunks.put(marshal.dumps(value)) for name, value in changes.items()}
+        chunks.index = data | {"token": cache.token, "parts": parts.at | moved}
     pages, files = data["counts"]
     return Done(pages, files, rendering.rendered, dt.datetime.fromisoformat(upto) if upto else None)
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import marshal
+import operator
 import zoneinfo
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PosixPath, PurePosixPath
 from typing import Any
 
@@ -55,6 +56,18 @@ KNOWN: dict[str, type] = {
 }
 _FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in KNOWN.items()}
 _POST_FIELDS = tuple(f.name for f in dataclasses.fields(Post))
+_CONTENT = _POST_FIELDS.index("content")
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The fields of a record, in order, as a tuple (attrgetter gives one value for one name)."""
+    get = operator.attrgetter(*names)
+    return get if len(names) > 1 else lambda value: (get(value),)
+
+
+_GET = {name: _getter(names) for name, names in _FIELDS.items()}
+_GET_POST = _getter(_POST_FIELDS)
 
 # what a stored list is: its first item
 (
@@ -125,7 +138,8 @@ class Encoder:
         self.numbers: dict[str, int] = dict(numbers or {})  # each post's, by source
         self._index: dict[int, int] = {}
         self._reach: list[frozenset[int]] = []  # the posts each record holds, however deep
-        self._held: list[object] = []  # records indexed by id: alive until the encoder is done
+        self._tuples: dict[int, tuple[list[Any], set[int]]] = {}  # short tuples, by id
+        self._held: list[object] = []  # values known by id: alive until the encoder is done
 
     def add(self, post: Post) -> int:
         """The number of ``post``, written the first time it is met."""
@@ -138,21 +152,34 @@ class Encoder:
     def value(self, value: Any, found: set[int]) -> Any:
         """``value`` as data; the numbers of the posts it holds are added to ``found``."""
         kind = type(value)
-        if value is None or kind in (str, int, float, bool):
+        if kind in _PLAIN:
             return value
         if kind is Post:
             number = self.add(value)
             found.add(number)
             return [POST, number]
+        if kind is tuple:  # a page's feeds, a post's tags: often the same tuple, met again
+            known = self._tuples.get(id(value))
+            if known is None:
+                if len(value) >= _SHARED:
+                    return self._record(value, found)
+                inner: set[int] = set()
+                known = ([TUPLE, *self._each(value, inner)], inner)
+                self._tuples[id(value)] = known
+                self._held.append(value)
+            if known[1]:
+                found |= known[1]
+            return known[0]
+        if kind is list:
+            if len(value) < _SHARED:
+                return [LIST, *self._each(value, found)]
+            return self._record(value, found)
+        if kind is dict:
+            if len(value) < _SHARED:
+                return [DICT, *self._each([x for item in value.items() for x in item], found)]
+            return self._record(value, found)
         if kind is Markup:
             return [MARKUP, str(value)]
-        if kind is tuple or kind is list or kind is dict:
-            if len(value) < _SHARED:
-                return self._items(value, found)
-            return self._record(value, found)
-        if kind is set or kind is frozenset:
-            items = [self.value(v, found) for v in value]
-            return [SET if kind is set else FROZENSET, *items]
         if kind is dt.datetime:
             v = value
             zone = _zone(v.tzinfo)
@@ -170,6 +197,8 @@ class Encoder:
             ]
         if kind is dt.date:
             return [DATE, value.toordinal()]
+        if kind is set or kind is frozenset:
+            return [SET if kind is set else FROZENSET, *self._each(value, found)]
         if kind is dt.time:
             return [TIME, value.hour, value.minute, value.second, value.microsecond]
         if kind is PosixPath or kind is PurePosixPath:
@@ -180,11 +209,10 @@ class Encoder:
             raise Unstorable(kind.__name__)
         return self._record(value, found)
 
-    def _items(self, value: tuple[Any, ...] | list[Any] | dict[Any, Any], found: set[int]) -> Any:
-        encode = self.value
-        if type(value) is dict:
-            return [DICT, *[encode(x, found) for item in value.items() for x in item]]
-        return [TUPLE if type(value) is tuple else LIST, *[encode(v, found) for v in value]]
+    def _each(self, values: Iterable[Any], found: set[int]) -> list[Any]:
+        # plain values are most values: taken as they are, without a call
+        plain, encode = _PLAIN, self.value
+        return [v if type(v) in plain else encode(v, found) for v in values]
 
     def _record(self, value: Any, found: set[int]) -> list[Any]:
         """A record, or a long tuple, list or dict: written once, then referred to (pages of a
@@ -192,27 +220,33 @@ class Encoder:
         index = self._index.get(id(value))
         if index is None:
             inner: set[int] = set()
-            name = type(value).__name__
-            if name in KNOWN:
-                entry = [name, *[self.value(getattr(value, f), inner) for f in _FIELDS[name]]]
+            kind = type(value)
+            if kind is dict:
+                entry = ["", [DICT, *self._each([x for i in value.items() for x in i], inner)]]
+            elif kind is tuple or kind is list:
+                entry = ["", [TUPLE if kind is tuple else LIST, *self._each(value, inner)]]
             else:
-                entry = ["", self._items(value, inner)]
+                name = kind.__name__
+                entry = [name, *self._each(_GET[name](value), inner)]
             index = self.start + len(self.records)
             self.records.append(self.put(marshal.dumps(entry)))
             self._reach.append(frozenset(inner))
             self._index[id(value)] = index
             self._held.append(value)
-        found |= self._reach[index - self.start]
+        reach = self._reach[index - self.start]
+        if reach:
+            found |= reach
         return [RECORD, index]
 
     def post(self, post: Post) -> list[Any]:
         """A post's fields; its body by its key in the build cache when it has one."""
-        unused: set[int] = set()
-        fields = []
-        for name in _POST_FIELDS:
-            field = getattr(post, name)
-            key = self.bodies.get(id(field)) if name == "content" else None
-            fields.append([BODY, key] if key is not None else self.value(field, unused))
+        fields = list(_GET_POST(post))
+        key = self.bodies.get(id(fields[_CONTENT]))
+        if key is not None:
+            fields[_CONTENT] = None
+        fields = self._each(fields, set())
+        if key is not None:
+            fields[_CONTENT] = [BODY, key]
         return fields
 
 

@@ -133,13 +133,18 @@ class Noting(jinja2.Environment):
     """An environment that notes in ``Noted.reads`` the attributes templates read from posts,
     by name or by item (``post.title``, ``post['title']``, the ``attribute=`` of filters)."""
 
+    # Every build renders through these, once for each ``a.b`` of every page: the usual case
+    # (an attribute found) is jinja2's own first step, without a second call.
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if Noted.reads is not None and type(obj) is Post:
+        if type(obj) is Post and Noted.reads is not None:
             Noted.reads.add(attribute)
-        return super().getattr(obj, attribute)
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        if Noted.reads is not None and type(obj) is Post:
+        if type(obj) is Post and Noted.reads is not None:
             Noted.reads.add(argument if isinstance(argument, str) else "*")
         return super().getitem(obj, argument)
 
