@@ -209,7 +209,7 @@ def placed(doc: Document) -> tuple[object, ...]:
         doc.slug,
         doc.date,
         doc.updated,
-        doc.bundle,
+        doc.bundle.resolve() if doc.bundle is not None else None,  # as another reads it
         doc.is_html,
         meta.date,
         meta.updated,

@@ -138,7 +138,6 @@ class Encoder:
         self.numbers: dict[str, int] = dict(numbers or {})  # each post's, by source
         self._index: dict[int, int] = {}
         self._reach: list[frozenset[int]] = []  # the posts each record holds, however deep
-        self._tuples: dict[int, tuple[list[Any], set[int]]] = {}  # short tuples, by id
         self._held: list[object] = []  # values known by id: alive until the encoder is done
 
     def add(self, post: Post) -> int:
@@ -158,21 +157,9 @@ class Encoder:
             number = self.add(value)
             found.add(number)
             return [POST, number]
-        if kind is tuple:  # a page's feeds, a post's tags: often the same tuple, met again
-            known = self._tuples.get(id(value))
-            if known is None:
-                if len(value) >= _SHARED:
-                    return self._record(value, found)
-                inner: set[int] = set()
-                known = ([TUPLE, *self._each(value, inner)], inner)
-                self._tuples[id(value)] = known
-                self._held.append(value)
-            if known[1]:
-                found |= known[1]
-            return known[0]
-        if kind is list:
+        if kind is tuple or kind is list:
             if len(value) < _SHARED:
-                return [LIST, *self._each(value, found)]
+                return [TUPLE if kind is tuple else LIST, *self._each(value, found)]
             return self._record(value, found)
         if kind is dict:
             if len(value) < _SHARED:

@@ -124,6 +124,28 @@ def test_anything_but_a_post_edited_in_place_goes_the_whole_way(
     assert tree(hub / "public") == clean_build(hub, tmp_path / "clean")
 
 
+def test_a_post_in_a_bundle_is_taken_up_from_a_relative_root(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_site(
+        {
+            **SITE,
+            "content/posts/trip/index.md": "---\ntitle: Trip\ndate: 2026-01-07\n"
+            "tags: [Mentoring]\n---\n![The map](map.png)\n",
+            "content/posts/trip/map.png": b"\x89PNG\r\n",
+        }
+    )
+    age(root)
+    monkeypatch.chdir(root)  # as ``hubgen build`` runs: the hub is "."
+    here = Path()
+    assert not errors(run_build(here, out=Path("public")))
+    edit(root, "content/posts/trip/index.md", "The map", "Our map", 600)
+    result = run_build(here, out=Path("public"))
+    assert "2026/01/trip/index.html" in result.rendered
+    assert "sitemap.xml" not in result.rendered
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
 def test_two_edited_posts_go_the_whole_way(hub: Path, tmp_path: Path) -> None:
     edit(hub, "content/posts/p2.md", "Body", "The body", 600)
     edit(hub, "content/posts/p4.md", "Body", "The body", 600)
