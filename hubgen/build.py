@@ -270,7 +270,8 @@ def _build(
         settings = _settings(options)
         again = resume.rebuild(root, output, state, settings, options.now, config, renderer, cache)
         if again is not None:
-            done_now = inputs.Done(again.pages, again.files)
+            problems.extend(again.warnings)
+            done_now = inputs.Done(again.pages, again.files) if not again.warnings else None
             inputs.save(cache_folder, state, options.output, again.upto, done_now)
             return result(again.pages, again.files, True, again.rendered)
         if cache.used_bodies:  # what the attempt used is not what this build uses
@@ -354,14 +355,12 @@ def _build(
     pages = sum(r.endswith(".html") for r in written)
     files = len(written | static.keys())
     if state is not None and publish:  # for the next build, when one post is all that changes
-        if problems.items:
+        if problems.errors:  # published all the same (--keep-going): not a build to go on from
             resume.forget(cache_folder, output)
         else:
             settings = _settings(options)
-            counts = (pages, files)
-            resume.store(
-                cache_folder, output, cache, state, settings, coming, counts, site, jobs, places
-            )
+            made = resume.Done(pages, files, (), coming, tuple(problems.items))
+            resume.store(cache_folder, output, cache, state, settings, made, site, jobs, places)
     if session is not None and publish and not problems.errors:
         session.snapshot = Snapshot(
             _settings(options),

@@ -23,6 +23,7 @@ whole way: what is published is always what a full build would write.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import marshal
@@ -36,7 +37,7 @@ from hubgen import inputs
 from hubgen.cache import BuildCache, Page, Read, per_output, reading, writing
 from hubgen.config import SiteConfig
 from hubgen.content import Document, base_slug, parse_document
-from hubgen.errors import Problems
+from hubgen.errors import Problem, Problems
 from hubgen.fingerprint import Fingerprints
 from hubgen.links import check_anchors
 from hubgen.models import Rendered
@@ -55,10 +56,13 @@ NAME = "resume"  # resume-<digest of the output folder>.bin, in the cache's fold
 
 @dataclass(frozen=True)
 class Done:
+    """What a build published: as counted, rendered, warned, and until when it holds."""
+
     pages: int
     files: int
     rendered: tuple[str, ...]
     upto: dt.datetime | None  # the date of the next post to come
+    warnings: tuple[Problem, ...] = ()
 
 
 def where(docs: Iterable[Document]) -> dict[str, str]:
@@ -81,13 +85,13 @@ def store(
     cache: BuildCache,
     state: inputs.State,
     settings: str,
-    upto: dt.datetime | None,
-    counts: tuple[int, int],
+    done: Done,
     site: Site,
     jobs: Sequence[RenderJob],
     places: Mapping[str, str],
 ) -> None:
-    """Keep what a quick rebuild in a new process needs of this clean build (see above)."""
+    """Keep what a quick rebuild in a new process needs of this build, published without errors
+    (see above)."""
     file = folder / per_output(NAME, output)
     bodies = site.bodies
     if bodies is None or not cache.token:
@@ -115,8 +119,9 @@ def store(
             chunks.index = {
                 "token": cache.token,
                 "settings": settings,
-                "upto": upto.isoformat() if upto is not None else None,
-                "counts": list(counts),
+                "upto": done.upto.isoformat() if done.upto is not None else None,
+                "counts": [done.pages, done.files],
+                "warnings": [dataclasses.astuple(p) for p in done.warnings],
                 "newest": newest,
                 "published": len(site.posts),  # the first posts: the site's, newest first
                 "parts": parts,
@@ -281,11 +286,11 @@ def _rebuild(
 ) -> Done | None:
     data: dict[str, Any] = read.index
     parts = _Parts(read, data["parts"])
-    upto = data["upto"]
-    if data["settings"] != settings or (
-        upto is not None and now >= dt.datetime.fromisoformat(upto)
-    ):
+    upto = dt.datetime.fromisoformat(data["upto"]) if data["upto"] is not None else None
+    if data["settings"] != settings or (upto is not None and now >= upto):
         return None
+    # the stored build's warnings: those of other files than the post still hold
+    warnings = tuple(Problem(*w) for w in data["warnings"])
     changed = _changed(parts["inputs"], state.files)
     if not changed:  # files saved again as they were: the site is as published, if it is there
         if not _published(output, cache.pages):
@@ -296,7 +301,7 @@ def _rebuild(
             at = chunks.put(marshal.dumps(inputs_now))
             chunks.index = data | {"parts": parts.at | {"inputs": at}}
         pages, files = data["counts"]
-        return Done(pages, files, (), dt.datetime.fromisoformat(upto) if upto else None)
+        return Done(pages, files, (), upto, warnings)
     if len(changed) != 1 or changed[0] not in state.files:
         return None
     path = Path(changed[0])
@@ -307,6 +312,8 @@ def _rebuild(
     number = parts["numbers"].get(source)
     if number is None or number >= data["published"]:
         return None  # not a published post
+    if any(w.path == source for w in warnings):
+        return None  # they may go with the old text
     problems = Problems()
     raw, read_problems = read_file(path, source)
     if raw is None or read_problems:
@@ -400,7 +407,7 @@ def _rebuild(
         moved = {name: chunks.put(marshal.dumps(value)) for name, value in changes.items()}
         chunks.index = data | {"token": cache.token, "parts": parts.at | moved}
     pages, files = data["counts"]
-    return Done(pages, files, rendering.rendered, dt.datetime.fromisoformat(upto) if upto else None)
+    return Done(pages, files, rendering.rendered, upto, warnings)
 
 
 def _anchors_fail(

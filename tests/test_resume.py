@@ -190,13 +190,30 @@ def test_a_stored_build_that_does_not_hold_is_not_used(
     assert tree(hub / "public") == expected
 
 
-def test_a_build_with_problems_stores_nothing(make_site: MakeSite) -> None:
-    root = make_site(
-        {**SITE, "content/posts/untagged.md": "---\ntitle: U\ndate: 2026-01-09\n---\nU.\n"}
-    )
+def test_warnings_of_other_files_are_reported_again(make_site: MakeSite, tmp_path: Path) -> None:
+    untagged = "---\ntitle: U\ndate: 2026-01-09\n---\nU.\n"
+    root = make_site({**SITE, "content/posts/untagged.md": untagged})
     age(root)
+    first = run_build(root)
+    assert [p.message for p in first.problems] == ["this post has no tags"]
+    edit(root, "content/posts/p3.md", "Body of post 3.", "Body of post 3, and more.", 600)
     result = run_build(root)
-    assert result.published and result.problems  # "this post has no tags"
+    assert "sitemap.xml" not in result.rendered  # taken up
+    assert result.problems == first.problems
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+    # the post with the warning, edited: the whole way, and the warning as a full build gives it
+    edit(root, "content/posts/untagged.md", "U.", "U, edited.", 500)
+    result = run_build(root)
+    assert "sitemap.xml" in result.rendered
+    assert result.problems == first.problems
+
+
+def test_a_build_with_errors_stores_nothing(make_site: MakeSite) -> None:
+    broken = "---\ntitle: B\ndate: 2026-01-09\ntags: [x]\ngroups: [nowhere]\n---\nB.\n"
+    root = make_site({**SITE, "content/posts/broken.md": broken})
+    age(root)
+    result = run_build(root, keep_going=True)
+    assert result.published and errors(result)
     assert not list((root / FOLDER).glob("resume-*.bin"))
 
 
