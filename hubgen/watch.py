@@ -7,8 +7,10 @@ it may hold a large ``public/`` or ``.git/`` that has nothing to do with the bui
 
 A burst (a ``git checkout`` of 500 files, an editor's save-rename-delete) arrives as one batch:
 watchfiles groups changes until none came for ``step`` ms, and ``batches`` then keeps draining the
-queue until it stays quiet for ``settle`` seconds, so the two watchers' batches merge too. Changes
-made during a build wait in the queue and make one more build after it.
+queue until it stays quiet for ``settle`` seconds, so the two watchers' batches merge too. A save
+(a file or two, at most an editor's three) settles in 20 ms; once a batch holds more, it is a
+burst, and waits until the queue has been quiet for 250 ms: a checkout that pauses for the disk is
+still one. Changes made during a build wait in the queue and make one more build after it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from hubgen.livereload import Broker, shown
 
 WATCHED = ("content", "themes", "templates", "static")
 SETTLE_SECONDS = 0.02
+BURST_FILES, BURST_SECONDS = 3, 0.25  # a batch of more files is a burst, given longer to settle
 
 Changes = frozenset[Path]
 
@@ -125,7 +128,8 @@ def batches(
             continue
         while True:
             try:
-                pending |= changes.get(timeout=settle)
+                wait = settle if len(pending) <= BURST_FILES else max(settle, BURST_SECONDS)
+                pending |= changes.get(timeout=wait)
             except queue.Empty:
                 break
         yield frozenset(pending)
