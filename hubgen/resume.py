@@ -1,23 +1,25 @@
-"""One post edited since the last clean build, rebuilt by a new process without reading the rest.
+"""One post edited since the last full build, rebuilt by a new process without reading the rest.
 
 ``hubgen serve`` rebuilds an edited post from what it keeps in memory (see ``quick``). A build
-in a new process (``hubgen build`` after an edit) has only files. So after a clean full build
-(published, not a single problem), ``store`` writes beside the cache, as plain data (see
-``stored``):
+in a new process (``hubgen build`` after an edit) has only files. So after a full build published
+without errors, ``store`` writes beside the cache, as plain data in one file of pieces (see
+``stored`` and ``cache.writing``), each part loaded only when it is needed:
 
 - the state of every input file (size, modification time, inode) the build started from;
-- every job of the plan, with the posts they show referred to by source, and which jobs show
+- every job of the plan, with the posts they show referred to by number, and which jobs show
   each post;
 - each published post, its body by its key in the body cache, and what placed it (as ``quick``
   says: its URL, dates, tags, authors, groups, draft state);
-- how the bodies link: each document's URL, the held-back ones, their links to anchors.
+- how the bodies link: each document's URL, the held-back ones, their links to anchors;
+- the build's warnings.
 
-When the next build finds that exactly one input changed, a published post, and reading it gives
-a post in the same place, with no problem, ``rebuild`` renders its body, makes the post again,
-renders the jobs that show it with the new post in (the rest is read of no file), and publishes
-them as an update. It checks first that the published folder is exactly as that build left it,
-and that the cache is the one it wrote (a token both hold). Anything else, and the build goes the
-whole way: what is published is always what a full build would write.
+When the next build finds that exactly one input changed, a published post without warnings, and
+reading it gives a post in the same place, with no problem, ``rebuild`` renders its body, makes
+the post again, renders the jobs that show it with the new post in (but those whose templates
+read nothing of the post that changed: see ``quick.unread``), and publishes them as an update.
+It checks first that the published folder is exactly as that build left it, and that the cache
+is the one it wrote (a token both hold). Anything else, and the build goes the whole way: what is
+published is always what a full build would write.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ A build's jobs hold the site's records (posts, groups, tags, paginators, feed ch
 contexts of dicts, lists and tuples. ``Encoder`` turns them into data marshal can write: plain
 values as they are, everything else as a list whose first item says what it is. Only the types
 named here are written, and only they are made again, from their fields, so reading a stored
-value never runs code it names. Posts are written once each, by source, and referred to by it;
-their bodies are referred to by their key in the build cache. Other records are written once and
+value never runs code it names. Posts are written once each, and referred to by their number;
+their bodies by their key in the build cache. Other records are written once and
 referred to by their index, so a value shared by many jobs is one value again once read.
 
 A ``Decoder`` makes values again as they are asked for: a quick build reads the few jobs it
