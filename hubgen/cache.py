@@ -397,6 +397,7 @@ def _forget_gone(folder: Path) -> None:
                 file.unlink()
                 inputs = file.name.replace(PAGES, "inputs", 1).replace(".bin", ".json")
                 (folder / inputs).unlink(missing_ok=True)
+                (folder / file.name.replace(PAGES, "resume", 1)).unlink(missing_ok=True)
     for pattern in OLD:
         for file in folder.glob(pattern):
             file.unlink(missing_ok=True)

@@ -359,6 +359,7 @@ def test_each_output_folder_keeps_its_own_records(make_site: MakeSite, tmp_path:
     shutil.rmtree(elsewhere)
     run_build(root, drafts=True)  # a build that writes the records forgets the folder gone
     assert len(list((root / FOLDER).glob(f"{PAGES}-*.bin"))) == 1
+    assert len(list((root / FOLDER).glob("resume-*.bin"))) == 1  # what resume stored for it too
 
 
 def test_a_touched_published_file_is_rendered_again(make_site: MakeSite) -> None:
