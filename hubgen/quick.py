@@ -36,7 +36,7 @@ from hubgen.models import Post
 from hubgen.output import Staging
 from hubgen.outputs import RenderJob
 from hubgen.plan import post_job
-from hubgen.render import Renderer, render_all
+from hubgen.render import Renderer, Rendering, render_all
 from hubgen.routes import output_file
 from hubgen.site import Assembled, Site, make_post, render_bodies
 from hubgen.yamlio import read_file
@@ -289,50 +289,79 @@ def rebuild_post(
     # The post's own page takes more than its context from the post (its description): made
     # again the way the plan makes it, with the context (and the links ``with_links`` added).
     own = next(i for i, p in enumerate(new_site.posts) if p is post)
-    fresh = post_job(snapshot.config, new_site.posts, own)
-    for k, job in enumerate(jobs):
-        if job.source == source and job.format == "html" and job.context.get("post") is post:
-            jobs[k] = replace(fresh, context={**job.context, **fresh.context})
+    freshen(jobs, post, post_job(snapshot.config, new_site.posts, own))
     records = dict(cache.pages)
-    todo = []
-    for job in jobs:  # the pages whose templates read nothing of the post that changed: kept
-        relative = output_file(job.path)
-        old = records.get(relative) if relative is not None else None
-        if (
-            old is not None
-            and relative is not None
-            and job.source != source
-            and unread(old.reads, old_post, post, snapshot.renderer.prints)
-        ):
-            # the same file, for a job the next full build fingerprints again (it shows a post
-            # that changed): fingerprinting it here would take every post it shows
-            records[relative] = Page("", old.size, old.mtime_ns, old.reads)
-            continue
-        todo.append(job)
-    writer = staging(records)
-    try:
-        rendering = render_all(
-            todo,
-            snapshot.renderer,
-            new_site,
-            problems,
-            writer,
-            None,
-            records,
-            sitemap=False,
-            fingerprints=False,
-        )
-        if problems.items or len(rendering.files) != len(todo):
-            return None
-        records.update({k: v for k, v in rendering.files.items() if v is not None})
-        writer.publish(records.keys())
-    finally:
-        writer.discard()
+    prints = snapshot.renderer.prints
+    todo = [job for job in jobs if not kept(records, job.path, job.source, old_post, post, prints)]
+    rendering = publish(todo, snapshot.renderer, new_site, records, staging(records))
+    if rendering is None:
+        return None
     for i, job in zip(indexes, jobs, strict=True):
         snapshot.jobs[i] = job
     snapshot.site = new_site
     posts[source] = (doc, rendered, made, post)
     return records, rendering.rendered
+
+
+def freshen(jobs: list[RenderJob], post: Post, fresh: RenderJob) -> int | None:
+    """Put ``fresh``, the post's own page as the plan makes it, in place of its job in ``jobs``,
+    keeping the old job's context (and the links ``with_links`` added): the page takes more than
+    its context from the post (its title, description). Its index, if it is there."""
+    for k, job in enumerate(jobs):
+        if job.source == post.source and job.format == "html" and job.context.get("post") is post:
+            jobs[k] = replace(fresh, context={**job.context, **fresh.context})
+            return k
+    return None
+
+
+def kept(
+    records: dict[str, Page], path: str, shown: str, old: Post, new: Post, prints: Fingerprints
+) -> bool:
+    """Whether the published file of a job at ``path`` (of the page of ``shown``) that shows the
+    post ``old``, now ``new``, stays as it is: its template read nothing of the post that
+    changed (not the post's own page). Its record is then kept with an empty fingerprint: the
+    next full build fingerprints it again (it shows a post that changed); fingerprinting it here
+    would take every post it shows."""
+    relative = output_file(path)
+    known = records.get(relative) if relative is not None else None
+    if known is None or relative is None or shown == new.source:
+        return False
+    if not unread(known.reads, old, new, prints):
+        return False
+    records[relative] = Page("", known.size, known.mtime_ns, known.reads)
+    return True
+
+
+def publish(
+    jobs: list[RenderJob],
+    renderer: Renderer,
+    site: Site,
+    records: dict[str, Page],
+    staging: Staging,
+) -> Rendering | None:
+    """Render ``jobs`` into ``staging`` and publish the site of ``records``, brought up to date
+    with what they wrote: the last step of a quick build. None, and nothing published, when a
+    job fails."""
+    problems = Problems()
+    try:
+        rendering = render_all(
+            jobs,
+            renderer,
+            site,
+            problems,
+            staging,
+            None,
+            records,
+            sitemap=False,
+            fingerprints=False,
+        )
+        if problems.items or len(rendering.files) != len(jobs):
+            return None
+        records.update({k: v for k, v in rendering.files.items() if v is not None})
+        staging.publish(records.keys())
+        return rendering
+    finally:
+        staging.discard()
 
 
 def unread(reads: frozenset[str] | None, old: Post, new: Post, prints: Fingerprints) -> bool:

@@ -31,7 +31,7 @@ import hashlib
 import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +42,12 @@ from hubgen.content import Document, base_slug, parse_document
 from hubgen.errors import Problem, Problems
 from hubgen.fingerprint import Fingerprints
 from hubgen.links import check_anchors
-from hubgen.models import Rendered
+from hubgen.models import Post, Rendered
 from hubgen.output import Staging
 from hubgen.outputs import RenderJob
 from hubgen.plan import post_job
-from hubgen.quick import placed, unread
-from hubgen.render import Renderer, render_all
-from hubgen.routes import output_file
+from hubgen.quick import freshen, kept, placed, publish
+from hubgen.render import Renderer
 from hubgen.site import Site, make_post, render_bodies
 from hubgen.stored import Decoder, Encoder, Missing, Unstorable, job_field
 from hubgen.yamlio import read_file
@@ -171,6 +170,9 @@ class _Parts:
         self._read = read
         self.at = dict(at)
         self._loaded: dict[str, Any] = {}
+
+    def load(self, offset: int) -> Any:
+        return self._read.load(offset)
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._loaded:
@@ -340,54 +342,17 @@ def _rebuild(
     published = dict(cache.pages)
     staging = Staging(output, published.keys())
     try:
-        if not staging.holds(published):  # the published folder is not as that build left it
+        jobs, own = _jobs(parts, data, number, old, post, published, staging, config, body)
+        if jobs is None:
             return None
-        # the pages whose templates read nothing of the post that changed are kept (see quick)
-        prints = Fingerprints()
-        indexes = []
-        for index in parts["shown"].get(number, []):
-            relative = output_file(job_field(load, records, parts["jobs"][index], "path"))
-            known = published.get(relative) if relative is not None else None
-            if (
-                known is not None
-                and relative is not None
-                and job_field(load, records, parts["jobs"][index], "source") != source
-                and unread(known.reads, old, post, prints)
-            ):
-                published[relative] = Page("", known.size, known.mtime_ns, known.reads)
-            else:
-                indexes.append(index)
-        decoder = Decoder(load, records, posts, body, {number: post})
-        jobs = [decoder.value(parts["jobs"][i]) for i in indexes]
-        # The post's own page takes more than its context from the post (its title,
-        # description), made again the way the plan makes it (as ``quick`` does).
-        around = range(max(0, number - 1), min(number + 2, data["published"]))
-        fresh = post_job(config, [decoder.post(n) for n in around], min(number, 1))
-        own = None
-        for k, job in enumerate(jobs):
-            if job.source == source and job.format == "html" and job.context.get("post") is post:
-                jobs[k] = replace(fresh, context={**job.context, **fresh.context})
-                own = k
         site = Site(config, (), (), (), (), (), (), (), (), {}, {}, {}, ())
         # feeds date themselves by the site's newest post, which did not move
-        site.__dict__["newest"] = decoder.value(data["newest"])
-        rendering = render_all(
-            jobs,
-            renderer,
-            site,
-            problems,
-            staging,
-            None,
-            published,
-            sitemap=False,
-            fingerprints=False,
-        )
-        if problems.items or len(rendering.files) != len(jobs):
-            return None
-        published.update({k: v for k, v in rendering.files.items() if v is not None})
-        staging.publish(published.keys())
+        site.__dict__["newest"] = Decoder(load, records, posts, body).value(data["newest"])
+        rendering = publish(jobs, renderer, site, published, staging)
     finally:
-        staging.discard()
+        staging.discard()  # nothing, once published
+    if rendering is None:
+        return None
     cache.update(output, published)
     # what the next quick build needs of this one: the post, its page's job, its anchors
     with contextlib.suppress(OSError), writing(file, cache.code, str(output)) as chunks:
@@ -396,7 +361,7 @@ def _rebuild(
         posts[number] = chunks.put(marshal.dumps(encoder.post(post)))
         changes: dict[str, Any] = {"posts": posts, "records": records, "anchors": parts["anchors"]}
         if own is not None:
-            parts["jobs"][indexes[own]] = encoder.value(jobs[own], set())
+            parts["jobs"][own[1]] = encoder.value(jobs[own[0]], set())
             changes["jobs"] = parts["jobs"]
         records += encoder.records
         parts["anchors"][source][1:] = [
@@ -410,6 +375,45 @@ def _rebuild(
         chunks.index = data | {"token": cache.token, "parts": parts.at | moved}
     pages, files = data["counts"]
     return Done(pages, files, rendering.rendered, upto, warnings)
+
+
+def _jobs(
+    parts: _Parts,
+    data: Mapping[str, Any],
+    number: int,
+    old: Post,
+    post: Post,
+    published: dict[str, Page],
+    staging: Staging,
+    config: SiteConfig,
+    body: Callable[[str], Rendered | None],
+) -> tuple[list[RenderJob] | None, tuple[int, int] | None]:
+    """The jobs to render for the post ``number``, now ``post``, and its own page's (its place
+    in them and its number among the stored jobs); None
+    when the published folder is not as the stored build left it. The pages whose templates read
+    nothing of the post that changed are kept (see ``quick.kept``), known by their jobs' paths
+    and sources before any job is made again."""
+    if not staging.holds(published):
+        return None, None
+    load, records, stored = parts.load, parts["records"], parts["posts"]
+    prints = Fingerprints()
+    indexes = [
+        index
+        for index in parts["shown"].get(number, [])
+        if not kept(
+            published,
+            job_field(load, records, parts["jobs"][index], "path"),
+            job_field(load, records, parts["jobs"][index], "source"),
+            old,
+            post,
+            prints,
+        )
+    ]
+    decoder = Decoder(load, records, stored, body, {number: post})
+    jobs = [decoder.value(parts["jobs"][i]) for i in indexes]
+    around = range(max(0, number - 1), min(number + 2, data["published"]))
+    own = freshen(jobs, post, post_job(config, [decoder.post(n) for n in around], min(number, 1)))
+    return jobs, ((own, indexes[own]) if own is not None else None)
 
 
 def _anchors_fail(

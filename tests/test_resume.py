@@ -7,6 +7,7 @@ aged first: a file changed within the last two seconds is not trusted by its sta
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 import os
 import time
 import zoneinfo
@@ -306,7 +307,6 @@ def test_stored_values_come_back_equal_with_their_types_and_sharing() -> None:
         found.append(set())
         encoded.append(encoder.value(job, found[-1]))
     assert found == [{0, 1, 2}, {1, 2, 3}, {2, 3, 4}]  # posts numbered as met
-    import marshal
 
     def load(at: int) -> Any:
         return marshal.loads(pieces[at])
