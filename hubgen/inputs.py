@@ -50,7 +50,7 @@ def _walk(
     seen: set[tuple[int, int]],
     newest: list[int],
     skip: frozenset[str],
-    files: dict[str, tuple[int, int, int] | None],
+    files: dict[str, tuple[int, int, int] | None] | None,
 ) -> None:
     """Sum up ``path``, a folder, into ``digest``: names in order, each file's size, mtime and
     inode (symlinks followed). Strings and ``os.scandir``, not ``Path``: a hub has many files."""
@@ -78,20 +78,25 @@ def _walk(
             update(b"\0missing")
             continue
         update(f"\0{status.st_size} {status.st_mtime_ns} {status.st_ino}".encode())
-        files[entry.path] = (status.st_size, status.st_mtime_ns, status.st_ino)
+        if files is not None:
+            files[entry.path] = (status.st_size, status.st_mtime_ns, status.st_ino)
         if status.st_mtime_ns > newest[0]:
             newest[0] = status.st_mtime_ns
 
 
-def take(paths: Sequence[Path], settings: str, skip: Sequence[Path] = ()) -> State:
-    """The state of ``paths`` (folders, walked through, but ``skip``) under ``settings``."""
+def take(
+    paths: Sequence[Path], settings: str, skip: Sequence[Path] = (), each: bool = True
+) -> State:
+    """The state of ``paths`` (folders, walked through, but ``skip``) under ``settings``, with
+    each file's (unless not ``each``)."""
     digest = hashlib.blake2b(settings.encode(), digest_size=16)
     newest = [0]
     seen: set[tuple[int, int]] = set()
     files: dict[str, tuple[int, int, int] | None] = {}
     for path in paths:
         digest.update(b"\0\0" + os.fsencode(path))
-        _walk(os.fspath(path), digest, seen, newest, frozenset(map(os.fspath, skip)), files)
+        walked = files if each else None
+        _walk(os.fspath(path), digest, seen, newest, frozenset(map(os.fspath, skip)), walked)
     taken = time.time_ns()
     if taken - newest[0] <= RACY_NS:
         for name, status in files.items():
@@ -147,4 +152,4 @@ def _file(output: Path) -> str:
 
 def _mark(output: Path) -> str:
     """The published folder as it is: any file changed, added or removed there changes it."""
-    return take([output], "output").digest
+    return take([output], "output", each=False).digest
