@@ -213,7 +213,25 @@ def post_id(post: Post, config: SiteConfig) -> str:
     return tag_uri(config, post.date.date(), f"posts/{post.slug}")
 
 
+# The entries made last, by post: a post is in its feed in every format, and in the feeds of its
+# tags and its author; its links made absolute once, not in each. Kept by identity, with the post
+# and config themselves, so a later build's objects of the same address never match.
+_ENTRIES: dict[int, tuple[Post, SiteConfig, bool, Entry]] = {}
+_ENTRIES_KEPT = 256
+
+
 def post_entry(post: Post, config: SiteConfig, full: bool) -> Entry:
+    known = _ENTRIES.get(id(post))
+    if known is not None and known[0] is post and known[1] is config and known[2] == full:
+        return known[3]
+    entry = _post_entry(post, config, full)
+    if len(_ENTRIES) >= _ENTRIES_KEPT:
+        del _ENTRIES[next(iter(_ENTRIES))]  # the oldest
+    _ENTRIES[id(post)] = (post, config, full, entry)
+    return entry
+
+
+def _post_entry(post: Post, config: SiteConfig, full: bool) -> Entry:
     link = absolute(config, post.url)
     updated = max(post.updated or post.date, post.date)
     return Entry(

@@ -64,7 +64,10 @@ CONTAINERS = frozenset(
 # URL schemes that markdown-it-py refuses with an error but markdown-it-pyrs leaves as text.
 _SLOW_STRINGS = ("[^", "&#")
 _TASK = re.compile(r"\[[ xX]\]")
-_DEFINITION = re.compile(r"^[ \t>]*[:~][ \t]", re.MULTILINE)
+# a line that starts a definition: the first, or one after a line break (faster to search than
+# '^' in MULTILINE mode, which is tried at every character)
+_DEFINITION = re.compile(r"[ \t>]*[:~][ \t]")
+_NEXT_DEFINITION = re.compile(r"\n[ \t>]*[:~][ \t]")
 _RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 _PLAIN_START = re.compile(r"[^\s>*+-](?<!\d)|\d+(?![.)])")
 _SCHEME = re.compile(r"(?:script|data|file)[\s\\]*[:&]")
@@ -129,7 +132,12 @@ def _slow(body: str) -> bool:
     """Whether markdown-it-py must render this body: see ``_SLOW_STRINGS``."""
     if any(text in body for text in _SLOW_STRINGS):
         return True
-    if _TASK.search(body) or _DEFINITION.search(body) or _unicode_differs(body):
+    if (
+        _TASK.search(body)
+        or _DEFINITION.match(body)
+        or _NEXT_DEFINITION.search(body)
+        or _unicode_differs(body)
+    ):
         return True
     if ">" in body and _lazy_quote(body):
         return True

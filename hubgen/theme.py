@@ -173,6 +173,9 @@ def environment(root: Path, theme: Theme, config: SiteConfig) -> Noting:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=_bytecode_cache(root),
+        # A build reads each template once: no stat of every template a page extends, imports
+        # or includes, for every page (three per page, 44,000 at 10,000 posts).
+        auto_reload=False,
     )
     env.filters["date"] = _date
     env.filters["isodate"] = _isodate
