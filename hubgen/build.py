@@ -128,6 +128,7 @@ class Session:
         done = rebuild_post(snapshot, file, options.now, cache, self.posts, staging)
         if done is not None:
             self.cache = cache.carry(str(output), done[0], partial=True)
+            self._warm(snapshot)  # what the last warming left, and the new post's cards
         return done
 
     def close(self) -> None:
@@ -374,6 +375,7 @@ def _build(
             pages,
             files,
         )
+        renderer.keep_macros()  # for the quick builds of this session: see ``Cached``
         session._warm(session.snapshot)
     if state is not None:
         clean = publish and not problems.items

@@ -32,9 +32,9 @@ from hubgen.content import Document, base_slug, parse_document
 from hubgen.errors import Problem, Problems
 from hubgen.fingerprint import Fingerprints, Unknown
 from hubgen.links import check_anchors
-from hubgen.models import Post
+from hubgen.models import Post, Rendered
 from hubgen.output import Staging
-from hubgen.outputs import RenderJob
+from hubgen.outputs import FORMATS, RenderJob
 from hubgen.plan import post_job
 from hubgen.render import Renderer, Rendering, render_all
 from hubgen.routes import output_file
@@ -56,28 +56,52 @@ class Snapshot:
     problems: tuple[Problem, ...]  # warnings only
     pages: int
     files: int
-    anchors: list[Problem] | None = None  # what checking the links to headings found, once known
     _shown_in: dict[str, list[int]] | None = field(default=None, repr=False)
     _opaque: bool = False
     _folders: set[Path] | None = field(default=None, repr=False)
+    _listed: set[int] = field(default_factory=set, repr=False)  # jobs ``_warm_listings`` did
 
     def warm(self, stop: threading.Event) -> None:
         """Do now what the first quick build would otherwise do: index which jobs show each
-        post, and check the links to headings. Then fingerprint the posts for the next full
-        build (this one's workers fingerprinted them in their own memory), unless ``stop`` says
-        a build has begun: what is left, it does itself."""
+        post, and render the long listings (see ``_warm_listings``). Then fingerprint the posts
+        for the next full build (this one's workers fingerprinted them in their own memory),
+        unless ``stop`` says a build has begun: what is left, it does itself. Begun again after
+        each quick build, it goes on from there."""
         with contextlib.suppress(_Opaque):
             self.shown_in("")
         self.holds_documents(self.root)
-        if self.site.bodies is not None:
-            found = Problems()
-            check_anchors(self.site.bodies.anchored, found)
-            self.anchors = found.items
+        self._warm_listings(stop)
         for post in self.site.posts:
             if stop.is_set():
                 return
             with contextlib.suppress(Unknown):
                 self.renderer.prints.of(post)
+
+    def _warm_listings(self, stop: threading.Event) -> None:
+        """Render, for nothing, the pages that list more posts than a page of posts (the archive,
+        its years, authors): the cards and lines their templates keep with ``cached`` are then
+        ready, and a retitled post renders them again from those of the others."""
+        if self._shown_in is None:
+            return
+        counts = [0] * len(self.jobs)
+        for indexes in self._shown_in.values():
+            for index in indexes:
+                counts[index] += 1
+        longest = sorted(
+            (
+                i
+                for i, count in enumerate(counts)
+                if count > self.config.posts_per_page
+                and FORMATS[self.jobs[i].format].produce is None
+            ),
+            key=lambda i: -counts[i],
+        )
+        for index in longest:
+            if stop.is_set():
+                return
+            if index not in self._listed:
+                self.renderer.render(self.jobs[index], self.site, Problems())
+                self._listed.add(index)
 
     def holds_documents(self, path: Path) -> bool:
         """Whether ``path`` is (or was) a folder with posts or pages in it, however deep."""
@@ -231,6 +255,31 @@ def _alike(a: Document, b: Document) -> bool:
         return False
 
 
+def _anchors_differ(
+    anchored: tuple[tuple[str, str, Rendered], ...], source: str, rendered: Rendered
+) -> bool:
+    """Whether the links to headings from the post at ``source``, or from other documents into
+    it, fare differently with its body ``rendered``: only those documents are checked."""
+    page_url = next((u for s, u, _ in anchored if s == source), None)
+    old = next((r for s, _, r in anchored if s == source), None)
+    if page_url is None or old is None:
+        return True
+
+    def targets(at: str, body: Rendered) -> set[str]:
+        return {href.partition("#")[0] or at for _, href in body.fragments}
+
+    wanted = targets(page_url, old) | targets(page_url, rendered)
+    involved = [
+        (s, u, r)
+        for s, u, r in anchored
+        if s != source and (u in wanted or (r.fragments and page_url in targets(u, r)))
+    ]
+    before, after = Problems(), Problems()
+    check_anchors([*involved, (source, page_url, old)], before)
+    check_anchors([*involved, (source, page_url, rendered)], after)
+    return before.items != after.items
+
+
 def rebuild_post(
     snapshot: Snapshot,
     changed: Path,
@@ -270,14 +319,8 @@ def rebuild_post(
     if rendered is None or problems.items:
         return None
     anchored = tuple((s, u, rendered if s == source else r) for s, u, r in bodies.anchored)
-    if snapshot.anchors is None:
-        before = Problems()
-        check_anchors(bodies.anchored, before)
-        snapshot.anchors = before.items
-    after = Problems()
-    check_anchors(anchored, after)
-    if snapshot.anchors != after.items:
-        return None  # links from other posts into its headings fare differently
+    if _anchors_differ(bodies.anchored, source, rendered):
+        return None  # links from the post, or from others into its headings, fare differently
     post = make_post(doc, rendered, made)
     try:
         indexes = snapshot.shown_in(source)

@@ -20,7 +20,7 @@ from hubgen.outputs import FORMATS, RenderJob
 from hubgen.parallel import parallel_map
 from hubgen.routes import absolute, output_file, url
 from hubgen.site import Site
-from hubgen.theme import Noting, Theme, search_path
+from hubgen.theme import Cached, Noting, Theme, search_path
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,12 @@ class Renderer:
         # What the templates read from posts in the last render, when the environment notes it
         # (see ``quick``); None: not known (not noted, or a format made by a producer).
         self.reads: frozenset[str] | None = None
+
+    def keep_macros(self) -> None:
+        """From now on, keep the outputs of ``cached(macro, ...)`` (see ``theme.Cached``)."""
+        cached = self.env.globals.get("cached")
+        if isinstance(cached, Cached):
+            cached.keeping = True
 
     def _source(self, name: str) -> bytes:
         """A digest of template ``name`` and of every template it extends, includes or imports."""

@@ -149,6 +149,57 @@ class Noting(jinja2.Environment):
         return super().getitem(obj, argument)
 
 
+_PLAIN = (str, int, float, bool, type(None))
+_MUTABLE = (list, dict, set)  # may change while they are the same object: never cached
+
+
+class Cached:
+    """``cached(macro, *args)`` in templates: the macro's output for the same arguments, made
+    once (Hugo's ``partialCached``), when ``keeping``; else the macro's output each time.
+
+    For macros whose output depends on their arguments alone, as a post's card or its line in
+    the archive. Arguments are the same when equal (text, numbers) or the same object (a post, a
+    tuple of posts: an edited post is a new one, in new tuples); lists, dicts and sets, which can
+    change in place, are not cached. What the macro read of posts is noted again for each page
+    that shows it. ``hubgen serve`` keeps outputs between its quick builds, where a retitled post
+    renders the archive of every post again; a full build, whose workers would each hold a copy
+    of every card for little gain, does not.
+    """
+
+    def __init__(self) -> None:
+        self.keeping = False
+        self._outputs: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any, frozenset[str]]] = {}
+
+    def __call__(self, macro: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(macro, jinja2.runtime.Macro):
+            raise TypeError("cached() takes a macro, then its arguments")
+        values = (*args, *(part for item in sorted(kwargs.items()) for part in item))
+        if not self.keeping or any(isinstance(v, _MUTABLE) for v in values):
+            return macro(*args, **kwargs)
+        key = (
+            macro._func.__code__,  # the same macro in every page, though imported anew in each
+            len(args),
+            *(v if isinstance(v, _PLAIN) else (type(v), id(v)) for v in values),
+        )
+        outer = Noted.reads
+        known = self._outputs.get(key)
+        if known is not None:
+            if outer is not None:
+                outer |= known[2]
+            return known[1]
+        if outer is not None:
+            Noted.reads = set()
+        try:
+            output = macro(*args, **kwargs)
+        finally:
+            inner, Noted.reads = Noted.reads, outer
+        reads = frozenset(inner or ())
+        if outer is not None:
+            outer |= reads
+        self._outputs[key] = (values, output, reads)  # the values, so no other takes their ids
+        return output
+
+
 def environment(root: Path, theme: Theme, config: SiteConfig) -> Noting:
     """One environment per build: site templates override the theme's, file by file.
 
@@ -185,4 +236,5 @@ def environment(root: Path, theme: Theme, config: SiteConfig) -> Noting:
     env.globals["kind_labels"] = KIND_LABELS
     env.globals["format_labels"] = FORMAT_LABELS
     env.globals["status_labels"] = STATUS_LABELS
+    env.globals["cached"] = Cached()
     return env

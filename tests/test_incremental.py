@@ -12,6 +12,7 @@ import marshal
 import os
 import shutil
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,10 @@ from hypothesis import strategies as st
 from jinja2 import meta
 from markupsafe import Markup
 
-from hubgen import yamlio
+from hubgen import theme, yamlio
 from hubgen.build import Session
 from hubgen.cache import BODIES, FOLDER, PAGES, YAML
+from hubgen.errors import Problems
 from hubgen.fingerprint import Fingerprints
 from hubgen.markdown import MarkdownRenderer
 from hubgen.models import Facet, TocEntry
@@ -748,3 +750,91 @@ def test_bodies_rendered_by_workers_are_cached_by_their_sources(
     assert not errors(result) and calls == ["content/posts/w007.md"]
     assert "One more line." in (root / "public/2025/01/w007/index.html").read_text()
     assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_cached_macros_render_once_when_kept_and_note_what_they_read() -> None:
+    calls: list[object] = []
+    env = jinja2.Environment(autoescape=True)
+    env.globals["count"] = lambda value: calls.append(value) or ""
+    env.globals["cached"] = cached = theme.Cached()
+    template = env.from_string(
+        "{% macro card(post, n) %}{{ count(post) }}<b>{{ post.title }} {{ n }}</b>{% endmacro %}"
+        "{{ cached(card, post, 1) }}{{ cached(card, post, 1) }}{{ cached(card, post, n=2) }}"
+        "{{ cached(card, [post], 1) }}{{ cached(card, [post], 1) }}"
+    )
+    post = types.SimpleNamespace(title="A <title>")
+    first = template.render(post=post)
+    assert first.count("<b>A &lt;title&gt; 1</b>") == 2
+    assert len(calls) == 5  # not kept: the macro each time
+    cached.keeping = True
+    calls.clear()
+    assert template.render(post=post) == first
+    # once for (post, 1), once for (post, n=2), and each time for a list, which may change
+    assert len(calls) == 4
+    calls.clear()
+    assert template.render(post=post) == first
+    assert len(calls) == 2  # the lists alone
+    other = types.SimpleNamespace(title="B")
+    assert "<b>B 1</b>" in template.render(post=other)  # another object: its own output
+    with pytest.raises(TypeError):
+        env.from_string("{{ cached('card', 1) }}").render()
+
+
+def test_cached_outputs_bring_what_they_read_of_posts_to_every_page(make_site: MakeSite) -> None:
+    """A page showing a kept card notes what the card read, as if it had rendered it."""
+    root = make_site(SITE)
+    session = _served(root)
+    snapshot = session.snapshot
+    assert snapshot is not None
+    renderer = snapshot.renderer
+    cached = renderer.env.globals["cached"]
+    assert cached.keeping
+    job = next(j for j in snapshot.jobs if j.path == "/archive/")
+    problems = Problems()
+    first = renderer.render(job, snapshot.site, problems)
+    read = renderer.reads
+    assert not problems.items and read is not None and "title" in read
+    assert renderer.render(job, snapshot.site, problems) == first  # from the kept lines
+    assert renderer.reads == read
+
+
+def test_a_session_retitles_from_the_kept_lines_of_every_other_post(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """After a full build, the session renders the long listings in the background, keeping each
+    post's line and card; a retitle renders the new post's alone, and the site is as a clean
+    build's, retitle after retitle."""
+    site = {
+        **SITE,
+        **{
+            f"content/posts/q{n:02}.md": (
+                f"---\ntitle: Q {n}\ndate: 2025-02-{n:02}\ntags: [Q]\n---\nQ.\n"
+            )
+            for n in range(1, 21)
+        },
+    }
+    root = make_site(site)
+    session = Session()
+    assert not errors(run_build(root, session=session))
+    assert session._warming is not None
+    session._warming.join()  # the warming done, not stopped
+    assert session.snapshot is not None
+    cached = session.snapshot.renderer.env.globals["cached"]
+    kept = len(cached._outputs)
+    assert kept >= 25  # a line for each post of the archive, at least
+    post = root / "content/posts/q07.md"
+    for title in ("Seventh", "Seventh again"):
+        post.write_text(post.read_text().replace("title: Q 7", f"title: {title}", 1))
+        post.write_text(post.read_text().replace("title: Seventh\n", f"title: {title}\n", 1))
+        session.changed([post])
+        result = run_build(root, session=session)
+        assert "sitemap.xml" not in result.rendered  # the quick way
+        assert "archive/index.html" in result.rendered
+        assert (
+            f'<a href="/2025/02/q07/">{title}</a>'
+            in (root / "public/archive/index.html").read_text()
+        )
+        assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+        # the new post's line, its cards, and the lists that hold it were made (not 25 posts')
+        assert len(cached._outputs) - kept <= 8
+        kept = len(cached._outputs)
