@@ -39,6 +39,7 @@ from hubgen.plan import post_job
 from hubgen.render import Renderer, Rendering, render_all
 from hubgen.routes import output_file
 from hubgen.site import Assembled, Site, make_post, render_bodies
+from hubgen.theme import Cached
 from hubgen.yamlio import read_file
 
 
@@ -96,12 +97,21 @@ class Snapshot:
             ),
             key=lambda i: -counts[i],
         )
-        for index in longest:
-            if stop.is_set():
-                return
-            if index not in self._listed:
-                self.renderer.render(self.jobs[index], self.site, Problems())
-                self._listed.add(index)
+        cached = self.renderer.env.globals.get("cached")
+        if not isinstance(cached, Cached):
+            return
+        cached.stop = stop  # a build waiting stops a listing in the middle, not at its end
+        try:
+            for index in longest:
+                if stop.is_set():
+                    return
+                if index not in self._listed:
+                    self.renderer.render(self.jobs[index], self.site, Problems())
+                    if stop.is_set():  # stopped in the middle: done another time
+                        return
+                    self._listed.add(index)
+        finally:
+            cached.stop = None
 
     def holds_documents(self, path: Path) -> bool:
         """Whether ``path`` is (or was) a folder with posts or pages in it, however deep."""
@@ -152,17 +162,29 @@ def _parts(value: object) -> Iterable[object]:
     raise _Opaque(type(value).__name__)
 
 
+_NO_POSTS: frozenset[str] = frozenset()
+
+
 def _posts_in(value: object, seen: dict[int, frozenset[str]]) -> frozenset[str]:
     """The sources of the posts ``value`` holds, however deep (``seen``: values walked)."""
     if isinstance(value, Post):
         return frozenset((value.source,))
+    if value is None or isinstance(value, _LEAVES):
+        return _NO_POSTS
     known = seen.get(id(value))
     if known is not None:
         return known
+    if type(value) is tuple and all(type(v) is Post for v in value):  # a listing: most of them
+        seen[id(value)] = frozenset(v.source for v in value)
+        return seen[id(value)]
     found: set[str] = set()
     for part in _parts(value):
-        found |= _posts_in(part, seen)
-    seen[id(value)] = frozenset(found)
+        if part is None or isinstance(part, _LEAVES):  # most parts: no call for them
+            continue
+        inner = _posts_in(part, seen)
+        if inner:
+            found |= inner
+    seen[id(value)] = frozenset(found) if found else _NO_POSTS
     return seen[id(value)]
 
 

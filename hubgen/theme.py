@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,10 @@ _PLAIN = (str, int, float, bool, type(None))
 _MUTABLE = (list, dict, set)  # may change while they are the same object: never cached
 
 
+class Stopped(Exception):
+    """A render for nothing, stopped because a build is waiting (see ``Cached.stop``)."""
+
+
 class Cached:
     """``cached(macro, *args)`` in templates: the macro's output for the same arguments, made
     once (Hugo's ``partialCached``), when ``keeping``; else the macro's output each time.
@@ -168,11 +173,15 @@ class Cached:
 
     def __init__(self) -> None:
         self.keeping = False
+        # set: a render for nothing (a session's warming) is to stop at once (see ``Stopped``)
+        self.stop: threading.Event | None = None
         self._outputs: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any, frozenset[str]]] = {}
 
     def __call__(self, macro: Any, *args: Any, **kwargs: Any) -> Any:
         if not isinstance(macro, jinja2.runtime.Macro):
             raise TypeError("cached() takes a macro, then its arguments")
+        if self.stop is not None and self.stop.is_set():
+            raise Stopped
         values = (*args, *(part for item in sorted(kwargs.items()) for part in item))
         if not self.keeping or any(isinstance(v, _MUTABLE) for v in values):
             return macro(*args, **kwargs)
