@@ -11,6 +11,7 @@ import hashlib
 import marshal
 import os
 import shutil
+import threading
 import time
 import types
 from pathlib import Path
@@ -838,3 +839,34 @@ def test_a_session_retitles_from_the_kept_lines_of_every_other_post(
         # the new post's line, its cards, and the lists that hold it were made (not 25 posts')
         assert len(cached._outputs) - kept <= 8
         kept = len(cached._outputs)
+
+
+def test_a_warming_stopped_in_a_listing_leaves_it_for_the_next(make_site: MakeSite) -> None:
+    """A build waiting stops the warming inside the listing it renders; that listing is not
+    taken as done, and the next warming renders it whole."""
+    root = make_site(SITE)
+    session = _served(root)
+    session.wait()
+    snapshot = session.snapshot
+    assert snapshot is not None
+    cached = snapshot.renderer.env.globals["cached"]
+    snapshot._listed.clear()
+    cached._outputs.clear()
+    stop = threading.Event()
+    original = cached.__call__
+
+    def stopping(*args: Any, **kwargs: Any) -> Any:
+        stop.set()  # a build began while the first line was made
+        return original(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(theme.Cached, "__call__", lambda self, *a, **k: stopping(*a, **k))
+        snapshot._warm_listings(stop)
+    assert snapshot._listed == set() and cached.stop is None
+    with pytest.raises(theme.Stopped):
+        cached.stop = stop
+        cached(jinja2.Environment().from_string("{% macro m() %}{% endmacro %}").module.m)
+    cached.stop = None
+    snapshot._warm_listings(threading.Event())
+    archive = next(i for i, j in enumerate(snapshot.jobs) if j.path == "/archive/")
+    assert archive in snapshot._listed and cached._outputs
