@@ -63,9 +63,10 @@ def parallel_map(
     # serially, chunks of 100; else a few chunks per worker, so one slow chunk holds up no other
     size = 100 if serial else max(1, -(-len(items) // (count * 4)))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
-    # What exists now is out of the collections made after each chunk (and, in workers, is
-    # copied on write less).
-    gc.freeze()
+    # What exists now is out of the collections workers make after each chunk, and is copied on
+    # write less. (Serially, a chunk's collection is of the youngest objects alone.)
+    if not serial:
+        gc.freeze()
     pool = None
     try:
         chunks: Iterable[list[Any]]
@@ -93,4 +94,5 @@ def parallel_map(
         _task = None
         if pool is not None:  # an exception, or Ctrl-C
             pool.terminate()
-        gc.unfreeze()
+        if not serial:
+            gc.unfreeze()
