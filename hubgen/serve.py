@@ -322,6 +322,10 @@ def serve(options: BuildOptions, host: str, port: int, open_browser: bool = Fals
     rebuild: Rebuilder | None = None
     serving = False
     previous = _stop_on_sigterm()
+    # The session warms itself in a thread of its own between builds: the watcher, the server
+    # and the next build take their turn from it every millisecond, not every five.
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)
     try:
         try:
             server = DevServer((host, port), out, broker)
@@ -358,4 +362,5 @@ def serve(options: BuildOptions, host: str, port: int, open_browser: bool = Fals
                 server.shutdown()
             server.server_close()
         shutil.rmtree(folder, ignore_errors=True)
+        sys.setswitchinterval(switching)
     return EXIT_OK
