@@ -870,3 +870,35 @@ def test_a_warming_stopped_in_a_listing_leaves_it_for_the_next(make_site: MakeSi
     snapshot._warm_listings(threading.Event())
     archive = next(i for i, j in enumerate(snapshot.jobs) if j.path == "/archive/")
     assert archive in snapshot._listed and cached._outputs
+
+
+def test_a_session_reports_the_anchors_an_edited_post_links_to_that_are_missing(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """Its links to headings of another post and of its own page are checked as a full build
+    checks them, and a link that works again clears the warning."""
+    root = make_site(
+        {
+            **SITE,
+            "content/posts/p3.md": "---\ntitle: Post 3\ndate: 2026-01-03\ntags: [M]\n---\n"
+            "## Own heading\n\nBody.\n",
+            "content/posts/p4.md": "---\ntitle: Post 4\ndate: 2026-01-04\ntags: [M]\n---\n"
+            "## Far heading\n\nBody.\n",
+        }
+    )
+    session = _served(root)
+    post = root / "content/posts/p3.md"
+    good = post.read_text()
+    post.write_text(good + "\nSee [far](p4.md#nowhere) and [here](#nor-here).\n")
+    session.changed([post])
+    warned = run_build(root, session=session)
+    assert warned.published
+    assert sorted(p.message for p in warned.problems) == [
+        "link to a missing anchor: #nor-here",
+        "link to a missing anchor: /2026/01/p4/#nowhere",
+    ]
+    post.write_text(good + "\nSee [far](p4.md#far-heading) and [here](#own-heading).\n")
+    session.changed([post])
+    fixed = run_build(root, session=session)
+    assert fixed.published and not fixed.problems
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
