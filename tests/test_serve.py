@@ -23,7 +23,7 @@ from hubgen.build import BuildOptions, BuildResult
 from hubgen.errors import Problem
 from hubgen.livereload import Broker, inject
 from hubgen.serve import Found, Redirect, locate, request_path
-from hubgen.watch import Rebuilder, Watcher, batches
+from hubgen.watch import BURST_FILES, Rebuilder, Watcher, batches
 
 REPO = Path(__file__).resolve().parent.parent
 WAIT_MS = 15_000
@@ -391,10 +391,15 @@ site.write_text(site.read_text(encoding="utf-8") + "language: fr\\n", encoding="
         stop.set()
         watcher.stop()
         consumer.join(timeout=5)
-    assert rebuild.builds == 1 and len(seen) == 1
-    assert posts / "post-499.md" in seen[0] and root / "site.yaml" in seen[0]
-    assert posts / "post-100.md" in seen[0]  # deleted
-    assert posts / "post-0.md" in seen[0]  # saved by renaming over it
+    # One build; or, when the first files came slowly (this disk can take milliseconds to create
+    # a file after many were deleted), a save-sized first batch and the burst after it.
+    assert rebuild.builds == len(seen) and (
+        len(seen) == 1 or (len(seen) == 2 and len(seen[0]) <= BURST_FILES)
+    ), [len(batch) for batch in seen]
+    last = seen[-1]
+    assert posts / "post-499.md" in last and root / "site.yaml" in last
+    assert posts / "post-100.md" in last  # deleted
+    assert posts / "post-0.md" in last  # saved by renaming over it
 
 
 def test_changes_during_a_build_make_exactly_one_more_build(tmp_path):
