@@ -188,7 +188,8 @@ class Cached:
         key = (
             macro._func.__code__,  # the same macro in every page, though imported anew in each
             len(args),
-            *(v if isinstance(v, _PLAIN) else (type(v), id(v)) for v in values),
+            # by type too: Markup('<b>') equals '<b>', True equals 1, and they show otherwise
+            *((type(v), v if isinstance(v, _PLAIN) else id(v)) for v in values),
         )
         outer = Noted.reads
         known = self._outputs.get(key)
@@ -196,8 +197,7 @@ class Cached:
             if outer is not None:
                 outer |= known[2]
             return known[1]
-        if outer is not None:
-            Noted.reads = set()
+        Noted.reads = set()  # noted even for a page that is not: a later one may reuse it
         try:
             output = macro(*args, **kwargs)
         finally:

@@ -777,6 +777,10 @@ def test_cached_macros_render_once_when_kept_and_note_what_they_read() -> None:
     assert len(calls) == 2  # the lists alone
     other = types.SimpleNamespace(title="B")
     assert "<b>B 1</b>" in template.render(post=other)  # another object: its own output
+    shown = env.from_string(
+        "{% macro m(x) %}{{ x }}{% endmacro %}{{ cached(m, a) }}{{ cached(m, b) }}"
+    )
+    assert shown.render(a="<i>", b=Markup("<i>")) == "&lt;i&gt;<i>"  # equal, not the same
     with pytest.raises(TypeError):
         env.from_string("{{ cached('card', 1) }}").render()
 
