@@ -7,6 +7,7 @@ import gc
 import json
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,8 @@ class Session:
     snapshot: Snapshot | None = None  # the last good build, for a quick one (see ``quick``)
     pending: set[Path] = field(default_factory=set)  # changed since the last build
     _warming: threading.Thread | None = None
+    # the snapshot the last warming froze with the rest (not kept alive by this)
+    _frozen: weakref.ref[Snapshot] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def _warm(self) -> None:
@@ -83,9 +86,32 @@ class Session:
             return
         self._stop = threading.Event()
         self._warming = threading.Thread(
-            target=_warming, args=(self.snapshot, self._stop), name="hubgen-warm", daemon=True
+            target=self._warm_and_freeze,
+            args=(self.snapshot, self._stop),
+            name="hubgen-warm",
+            daemon=True,
         )
         self._warming.start()
+
+    def _warm_and_freeze(self, snapshot: Snapshot, stop: threading.Event) -> None:
+        """Warm ``snapshot``; once warm, collect the garbage and freeze what is left out of
+        later collections. A collection of the whole heap (0.4 s at 10,000 posts) holds every
+        thread: run by chance, it would hold up the next build; once warm, later ones see young
+        objects alone. The first time for a snapshot, what an earlier warming froze is let go
+        first: the snapshot it warmed, its Jinja environment and all, may be garbage now."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            snapshot.warm(stop)
+            if not stop.is_set():
+                if self._frozen is None or self._frozen() is not snapshot:
+                    gc.unfreeze()
+                gc.collect()
+                gc.freeze()
+                self._frozen = weakref.ref(snapshot)
+        finally:
+            if collecting:
+                gc.enable()
 
     def wait(self) -> None:
         """Wait for the warming (which uses the fingerprints a build goes on with) to end: what
@@ -141,23 +167,6 @@ class Session:
 # glibc's mallopt parameters
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _KEEP = 4 * 1024 * 1024
-
-
-def _warming(snapshot: Snapshot, stop: threading.Event) -> None:
-    """Warm ``snapshot``; once warm, collect the garbage and freeze what is left out of later
-    collections. A collection of the whole heap (0.4 s at 10,000 posts) holds every thread: run
-    by chance, it would hold up the next build; once warm, later ones see young objects alone.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        snapshot.warm(stop)
-        if not stop.is_set():
-            gc.collect()
-            gc.freeze()
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _keep_memory() -> None:
