@@ -94,21 +94,24 @@ class Session:
         self._warming.start()
 
     def _warm_and_freeze(self, snapshot: Snapshot, stop: threading.Event) -> None:
-        """Warm ``snapshot``; once warm, collect the garbage and freeze what is left out of
-        later collections. A collection of the whole heap (0.4 s at 10,000 posts) holds every
-        thread: run by chance, it would hold up the next build; once warm, later ones see young
-        objects alone. The first time for a snapshot, what an earlier warming froze is let go
-        first: the snapshot it warmed, its Jinja environment and all, may be garbage now."""
+        """Warm ``snapshot`` with the cycle collector paused, and keep what lives out of later
+        collections: a collection of the whole heap (0.4 s at 10,000 posts) holds every thread,
+        so one that came by chance would hold up the next edit. That one collection is made
+        first for a new snapshot, just after its whole build, while the browser reloads (an
+        earlier snapshot, its Jinja environment and all, may be garbage now); once warm, a
+        collection of what is new since, and that is frozen too."""
         collecting = gc.isenabled()
         gc.disable()
         try:
-            snapshot.warm(stop)
-            if not stop.is_set():
-                if self._frozen is None or self._frozen() is not snapshot:
-                    gc.unfreeze()
+            if self._frozen is None or self._frozen() is not snapshot:
+                gc.unfreeze()
                 gc.collect()
                 gc.freeze()
                 self._frozen = weakref.ref(snapshot)
+            snapshot.warm(stop)
+            if not stop.is_set():
+                gc.collect()
+                gc.freeze()
         finally:
             if collecting:
                 gc.enable()
