@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,17 @@ CHROMIUM_ARGS = [  # headless on a machine with no network beyond the package re
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _warmings_done() -> Iterator[None]:
+    """After each test, the background warmings of its sessions (``hubgen serve`` has one at a
+    time) are let finish: one left running holds the next test's threads up (the watcher's)."""
+    yield
+    for thread in threading.enumerate():
+        if thread.name == "hubgen-warm":
+            thread.join(timeout=30)
+
 
 SITE_YAML = """\
 title: Test Hub
