@@ -265,8 +265,6 @@ def _build(
             p for kind in ("new", "old") for p in output.parent.glob(f".{output.name}.{kind}-*")
         ]
         leftovers.append(output.parent / f".{output.name}.commit")
-    if session is not None:
-        session.wait()
     if options.write and session is not None and not completed:
         quick = session._quick(options)
         if quick is not None and session.snapshot is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -53,6 +53,27 @@ def source_links(
         return None
 
     return resolve
+
+
+def anchor_targets(page_url: str, fragments: Iterable[tuple[int, str]]) -> set[str]:
+    """The pages that links to anchors (line, href) on the page ``page_url`` point into."""
+    return {str(href).partition("#")[0] or page_url for _, href in fragments}
+
+
+def linking(
+    page_url: str,
+    fragments: Iterable[tuple[int, str]],
+    documents: Iterable[tuple[str, Sequence[tuple[int, str]], str]],
+) -> list[str]:
+    """Of ``documents`` (source, links to anchors, URL), those whose anchors a page at
+    ``page_url`` with links ``fragments`` may point to, or that link into it: all a change of
+    that page's body may make fare otherwise (see ``check_anchors``)."""
+    wanted = anchor_targets(page_url, fragments)
+    return [
+        source
+        for source, links, at in documents
+        if at in wanted or (links and page_url in anchor_targets(at, links))
+    ]
 
 
 def check_anchors(rendered: Iterable[tuple[str, str, Rendered]], problems: Problems) -> None:

@@ -31,7 +31,7 @@ from hubgen.config import SiteConfig
 from hubgen.content import Document, base_slug, parse_document
 from hubgen.errors import Problem, Problems
 from hubgen.fingerprint import Fingerprints, Unknown
-from hubgen.links import check_anchors
+from hubgen.links import check_anchors, linking
 from hubgen.models import Post, Rendered
 from hubgen.output import Staging
 from hubgen.outputs import FORMATS, RenderJob
@@ -39,7 +39,6 @@ from hubgen.plan import post_job
 from hubgen.render import Renderer, Rendering, render_all
 from hubgen.routes import output_file
 from hubgen.site import Assembled, Site, make_post, render_bodies
-from hubgen.theme import Cached
 from hubgen.yamlio import read_file
 
 
@@ -97,8 +96,8 @@ class Snapshot:
             ),
             key=lambda i: -counts[i],
         )
-        cached = self.renderer.env.globals.get("cached")
-        if not isinstance(cached, Cached):
+        cached = self.renderer.macros()
+        if cached is None:
             return
         cached.stop = stop  # a build waiting stops a listing in the middle, not at its end
         try:
@@ -282,23 +281,16 @@ def _anchors_differ(
 ) -> bool:
     """Whether the links to headings from the post at ``source``, or from other documents into
     it, fare differently with its body ``rendered``: only those documents are checked."""
-    page_url = next((u for s, u, _ in anchored if s == source), None)
-    old = next((r for s, _, r in anchored if s == source), None)
-    if page_url is None or old is None:
+    found = next(((u, r) for s, u, r in anchored if s == source), None)
+    if found is None:
         return True
-
-    def targets(at: str, body: Rendered) -> set[str]:
-        return {href.partition("#")[0] or at for _, href in body.fragments}
-
-    wanted = targets(page_url, old) | targets(page_url, rendered)
-    involved = [
-        (s, u, r)
-        for s, u, r in anchored
-        if s != source and (u in wanted or (r.fragments and page_url in targets(u, r)))
-    ]
+    page_url, old = found
+    others = ((s, r.fragments, u) for s, u, r in anchored if s != source)
+    involved = set(linking(page_url, (*old.fragments, *rendered.fragments), others))
+    documents = [(s, u, r) for s, u, r in anchored if s in involved]
     before, after = Problems(), Problems()
-    check_anchors([*involved, (source, page_url, old)], before)
-    check_anchors([*involved, (source, page_url, rendered)], after)
+    check_anchors([*documents, (source, page_url, old)], before)
+    check_anchors([*documents, (source, page_url, rendered)], after)
     return before.items != after.items
 
 

@@ -89,10 +89,15 @@ class Renderer:
         # (see ``quick``); None: not known (not noted, or a format made by a producer).
         self.reads: frozenset[str] | None = None
 
-    def keep_macros(self) -> None:
-        """From now on, keep the outputs of ``cached(macro, ...)`` (see ``theme.Cached``)."""
+    def macros(self) -> Cached | None:
+        """The ``cached(macro, ...)`` of the templates (see ``theme.Cached``), if it is hubgen's."""
         cached = self.env.globals.get("cached")
-        if isinstance(cached, Cached):
+        return cached if isinstance(cached, Cached) else None
+
+    def keep_macros(self) -> None:
+        """From now on, keep the outputs of ``cached(macro, ...)``."""
+        cached = self.macros()
+        if cached is not None:
             cached.keeping = True
 
     def _source(self, name: str) -> bytes:
