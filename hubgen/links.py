@@ -60,20 +60,37 @@ def anchor_targets(page_url: str, fragments: Iterable[tuple[int, str]]) -> set[s
     return {str(href).partition("#")[0] or page_url for _, href in fragments}
 
 
-def linking(
-    page_url: str,
-    fragments: Iterable[tuple[int, str]],
-    documents: Iterable[tuple[str, Sequence[tuple[int, str]], str]],
-) -> list[str]:
-    """Of ``documents`` (source, links to anchors, URL), those whose anchors a page at
-    ``page_url`` with links ``fragments`` may point to, or that link into it: all a change of
-    that page's body may make fare otherwise (see ``check_anchors``)."""
-    wanted = anchor_targets(page_url, fragments)
-    return [
-        source
-        for source, links, at in documents
-        if at in wanted or (links and page_url in anchor_targets(at, links))
-    ]
+class Linked:
+    """Of documents (source, URL, links to anchors as (line, href)), which link into each
+    page's anchors, and where each is in their sequence. A change of one page's body may make
+    links fare otherwise (see ``check_anchors``) only in the documents ``linking`` names; a
+    session keeps this up to date, to find those without going over all the others."""
+
+    def __init__(self, documents: Iterable[tuple[str, str, Sequence[tuple[int, str]]]]) -> None:
+        self.position: dict[str, int] = {}
+        self._source_at: dict[str, str] = {}
+        self._into: dict[str, set[str]] = {}
+        for index, (source, page_url, fragments) in enumerate(documents):
+            self.position[source] = index
+            self._source_at[page_url] = source
+            self.links(source, page_url, fragments)
+
+    def links(self, source: str, page_url: str, fragments: Iterable[tuple[int, str]]) -> None:
+        """Note that the document at ``source`` links to anchors with ``fragments``."""
+        for target in anchor_targets(page_url, fragments):
+            self._into.setdefault(target, set()).add(source)
+
+    def unlinks(self, source: str, page_url: str, fragments: Iterable[tuple[int, str]]) -> None:
+        """Note that it no longer does."""
+        for target in anchor_targets(page_url, fragments):
+            self._into.get(target, set()).discard(source)
+
+    def linking(self, page_url: str, fragments: Iterable[tuple[int, str]]) -> set[str]:
+        """The documents whose anchors the page at ``page_url`` with links ``fragments`` may
+        point to, and those that link into it (the page itself among them, if it does)."""
+        wanted = anchor_targets(page_url, fragments)
+        found = {self._source_at[u] for u in wanted if u in self._source_at}
+        return found | self._into.get(page_url, set())
 
 
 def check_anchors(rendered: Iterable[tuple[str, str, Rendered]], problems: Problems) -> None:

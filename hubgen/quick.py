@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import itertools
+import operator
 import threading
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
@@ -31,7 +33,7 @@ from hubgen.config import SiteConfig
 from hubgen.content import Document, base_slug, parse_document
 from hubgen.errors import Problem, Problems
 from hubgen.fingerprint import Fingerprints, Unknown
-from hubgen.links import check_anchors, linking
+from hubgen.links import Linked, check_anchors
 from hubgen.models import Post, Rendered
 from hubgen.output import Staging
 from hubgen.outputs import FORMATS, RenderJob
@@ -60,6 +62,7 @@ class Snapshot:
     _opaque: bool = False
     _folders: set[Path] | None = field(default=None, repr=False)
     _listed: set[int] = field(default_factory=set, repr=False)  # jobs ``_warm_listings`` did
+    _linked: Linked | None = field(default=None, repr=False)
 
     def warm(self, stop: threading.Event) -> None:
         """Do now what the first quick build would otherwise do: index which jobs show each
@@ -70,6 +73,7 @@ class Snapshot:
         with contextlib.suppress(_Opaque):
             self.shown_in("")
         self.holds_documents(self.root)
+        self.linked()
         self._warm_listings(stop)
         for post in self.site.posts:
             if stop.is_set():
@@ -121,6 +125,15 @@ class Snapshot:
             return path.resolve() in self._folders
         except OSError:
             return True
+
+    def linked(self) -> Linked:
+        """Which of the published documents link into which pages' anchors (made at the first
+        need, then kept up to date by each quick build)."""
+        if self._linked is None:
+            bodies = self.site.bodies
+            anchored = bodies.anchored if bodies is not None else ()
+            self._linked = Linked((s, u, r.fragments) for s, u, r in anchored)
+        return self._linked
 
     def shown_in(self, source: str) -> list[int]:
         """The jobs that show the post of ``source`` (indexed once, at the first need); _Opaque
@@ -187,6 +200,11 @@ def _posts_in(value: object, seen: dict[int, frozenset[str]]) -> frozenset[str]:
     return seen[id(value)]
 
 
+def _flat(kind: type) -> bool:
+    """Whether values of ``kind`` hold no post, or are one."""
+    return kind is type(None) or issubclass(kind, (Post, *_LEAVES))
+
+
 def _swap(value: Any, old: Post, new: Post, done: dict[int, Any]) -> Any:
     """``value`` with the post ``old`` put as ``new`` wherever it is, however deep."""
     if value is old:
@@ -196,7 +214,12 @@ def _swap(value: Any, old: Post, new: Post, done: dict[int, Any]) -> Any:
     if id(value) in done:
         return done[id(value)]
     result = value
-    if type(value) in (tuple, list):
+    if type(value) in (tuple, list) and all(map(_flat, set(map(type, value)))):
+        # a listing, of posts and plain values alone: looked through without a call per item
+        if any(map(operator.is_, value, itertools.repeat(old))):
+            items = [new if v is old else v for v in value]
+            result = tuple(items) if type(value) is tuple else items
+    elif type(value) in (tuple, list):
         items = [
             (new if v is old else v) if isinstance(v, Post) else _swap(v, old, new, done)
             for v in value
@@ -277,17 +300,13 @@ def _alike(a: Document, b: Document) -> bool:
 
 
 def _anchors_differ(
-    anchored: tuple[tuple[str, str, Rendered], ...], source: str, rendered: Rendered
+    anchored: tuple[tuple[str, str, Rendered], ...], linked: Linked, at: int, rendered: Rendered
 ) -> bool:
-    """Whether the links to headings from the post at ``source``, or from other documents into
-    it, fare differently with its body ``rendered``: only those documents are checked."""
-    found = next(((u, r) for s, u, r in anchored if s == source), None)
-    if found is None:
-        return True
-    page_url, old = found
-    others = ((s, r.fragments, u) for s, u, r in anchored if s != source)
-    involved = set(linking(page_url, (*old.fragments, *rendered.fragments), others))
-    documents = [(s, u, r) for s, u, r in anchored if s in involved]
+    """Whether the links to headings from the post ``anchored[at]``, or from other documents
+    into it, fare differently with its body ``rendered``: only those documents are checked."""
+    source, page_url, old = anchored[at]
+    involved = linked.linking(page_url, (*old.fragments, *rendered.fragments)) - {source}
+    documents = [anchored[linked.position[s]] for s in sorted(involved)]
     before, after = Problems(), Problems()
     check_anchors([*documents, (source, page_url, old)], before)
     check_anchors([*documents, (source, page_url, rendered)], after)
@@ -332,9 +351,13 @@ def rebuild_post(
     ).get(source)
     if rendered is None or problems.items:
         return None
-    anchored = tuple((s, u, rendered if s == source else r) for s, u, r in bodies.anchored)
-    if _anchors_differ(bodies.anchored, source, rendered):
+    linked = snapshot.linked()
+    at = linked.position.get(source)
+    if at is None or _anchors_differ(bodies.anchored, linked, at, rendered):
         return None  # links from the post, or from others into its headings, fare differently
+    page_url = bodies.anchored[at][1]
+    anchored = list(bodies.anchored)
+    anchored[at] = (source, page_url, rendered)
     post = make_post(doc, rendered, made)
     try:
         indexes = snapshot.shown_in(source)
@@ -342,7 +365,9 @@ def rebuild_post(
         jobs = [_swap(snapshot.jobs[i], old_post, post, done) for i in indexes]
     except _Opaque:
         return None
-    new_site = replace(_swap_site(site, old_post, post), bodies=replace(bodies, anchored=anchored))
+    new_site = replace(
+        _swap_site(site, old_post, post), bodies=replace(bodies, anchored=tuple(anchored))
+    )
     # The post's own page takes more than its context from the post (its description): made
     # again the way the plan makes it, with the context (and the links ``with_links`` added).
     own = next(i for i, p in enumerate(new_site.posts) if p is post)
@@ -356,6 +381,8 @@ def rebuild_post(
     for i, job in zip(indexes, jobs, strict=True):
         snapshot.jobs[i] = job
     snapshot.site = new_site
+    linked.unlinks(source, page_url, bodies.anchored[at][2].fragments)
+    linked.links(source, page_url, rendered.fragments)
     posts[source] = (doc, rendered, made, post)
     return records, rendering.rendered
 

@@ -41,7 +41,7 @@ from hubgen.config import SiteConfig
 from hubgen.content import Document, base_slug, parse_document
 from hubgen.errors import Problem, Problems
 from hubgen.fingerprint import Fingerprints
-from hubgen.links import check_anchors, linking
+from hubgen.links import Linked, check_anchors
 from hubgen.models import Post, Rendered
 from hubgen.output import Staging
 from hubgen.outputs import RenderJob
@@ -426,8 +426,8 @@ def _anchors_fail(
     """Whether links to anchors now fail that did not (the stored build had no problem): from
     the post, or from other documents into it."""
 
-    others = ((other, fragments, at) for other, (at, _, fragments) in anchors.items())
-    involved = {source, *linking(page_url, rendered.fragments, others)}
+    linked = Linked((other, at, fragments) for other, (at, _, fragments) in anchors.items())
+    involved = {source, *linked.linking(page_url, rendered.fragments)}
     documents: list[tuple[str, str, Rendered]] = []
     for other in sorted(involved):
         at, key, _ = anchors[other]
