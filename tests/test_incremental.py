@@ -906,3 +906,35 @@ def test_a_session_reports_the_anchors_an_edited_post_links_to_that_are_missing(
     fixed = run_build(root, session=session)
     assert fixed.published and not fixed.problems
     assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_a_session_knows_the_links_to_headings_its_quick_builds_added(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """A link to another post's heading added by a quick build is known to the next one: when
+    that heading goes, the warning comes, as in a full build."""
+    root = make_site(
+        {
+            **SITE,
+            "content/posts/p3.md": "---\ntitle: Post 3\ndate: 2026-01-03\ntags: [M]\n---\nBody.\n",
+            "content/posts/p4.md": "---\ntitle: Post 4\ndate: 2026-01-04\ntags: [M]\n---\n"
+            "## Far heading\n\nBody.\n",
+        }
+    )
+    session = _served(root)
+    linking = root / "content/posts/p3.md"
+    linking.write_text(linking.read_text() + "\nSee [far](p4.md#far-heading).\n")
+    session.changed([linking])
+    added = run_build(root, session=session)
+    assert added.published and not added.problems
+    assert added.rendered and len(added.rendered) < 10  # a quick build
+    linked = root / "content/posts/p4.md"
+    linked.write_text(linked.read_text().replace("Far heading", "Near heading"))
+    session.changed([linked])
+    moved = run_build(root, session=session)
+    assert moved.published
+    assert [p.format() for p in moved.problems] == [
+        "content/posts/p3.md:8:1: warning: link to a missing anchor: /2026/01/p4/#far-heading"
+        " (anchors are headings' ids)"
+    ]
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
