@@ -191,22 +191,29 @@ class BuildCache:
         through its files: the bodies and YAML this build used (and, after a ``partial`` build,
         which read only what changed, all it knew too), and ``pages``, the files of the site
         published in ``output``. The files on disk are left as they were, to be brought up to
-        date by a ``save``.
+        date by a ``save``. After a ``partial`` build, the new cache takes over this one's
+        bodies and YAML as they are (a quick build's pass over all of them cost milliseconds):
+        this one is not to be used again.
         """
         self._read_bodies()
-        bodies = {**self.bodies, **self.used_bodies} if partial else dict(self.used_bodies)
-        memo = YamlMemo({**self.yaml.known, **self.yaml.used} if partial else dict(self.yaml.used))
-        memo.loaded = self.yaml.loaded
+        if partial:
+            self.bodies.update(self.used_bodies)
+            self.yaml.known.update(self.yaml.used)
+            bodies, known, rendered = self.bodies, self.yaml.known, self._rendered
+        else:
+            bodies, known = dict(self.used_bodies), dict(self.yaml.used)
+            rendered = {k: v for k, v in self._rendered.items() if k in bodies}
+        memo = YamlMemo(known, self.yaml.loaded)
         return BuildCache(
             self.folder,
             self.code,
             output,
             bodies,
-            dict(pages),
+            pages if partial and isinstance(pages, dict) else dict(pages),
             yaml=memo,
             _kept=set(self._kept),
             _shards=self._shards,
-            _rendered={k: v for k, v in self._rendered.items() if k in bodies},
+            _rendered=rendered,  # bodies made by ``keep_body`` or ``body``: all in ``bodies``
         )
 
     # --- bodies ---------------------------------------------------------------------------------

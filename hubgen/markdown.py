@@ -159,7 +159,8 @@ class MarkdownRenderer:
     """
 
     def __init__(self, raw_html: bool) -> None:
-        self._python = PythonMarkdown(raw_html)
+        self._raw_html = raw_html
+        self._python: PythonMarkdown | None = None  # made at its first need (a few milliseconds)
         fast = markdown_fast.AVAILABLE and os.environ.get("HUBGEN_MARKDOWN") != "python"
         self._fast = markdown_fast.FastMarkdown(raw_html) if fast else None
 
@@ -178,6 +179,8 @@ class MarkdownRenderer:
             )
             if done is not None:
                 return done
+        if self._python is None:
+            self._python = PythonMarkdown(self._raw_html)
         return self._python.render(
             body, source=source, body_line=body_line, resolve=resolve, toc_min=toc_min
         )

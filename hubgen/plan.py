@@ -226,9 +226,12 @@ def plan(site: Site, problems: Problems, icon: str | None = None) -> list[Render
             )
         )
 
-    years: dict[int, list[Post]] = {}
+    by_year: dict[int, list[Post]] = {}
     for post in site.posts:
-        years.setdefault(post.date.year, []).append(post)
+        by_year.setdefault(post.date.year, []).append(post)
+    # one tuple per year for the archive and the year's page, so that what ``cached`` made of a
+    # year's list for one is the other's too
+    years = {year: tuple(posts) for year, posts in by_year.items()}
     jobs.append(
         RenderJob(
             "/archive/",
@@ -237,7 +240,7 @@ def plan(site: Site, problems: Problems, icon: str | None = None) -> list[Render
             "the archive",
             "Archive",
             f"Every post on {config.title}, by year",
-            {"years": [(y, tuple(p)) for y, p in years.items()]},
+            {"years": list(years.items())},
         )
     )
     for year, in_year in years.items():
@@ -249,7 +252,7 @@ def plan(site: Site, problems: Problems, icon: str | None = None) -> list[Render
                 f"the archive of {year}",
                 f"Posts from {year}",
                 f"Posts from {year} on {config.title}",
-                {"year": year, "posts": tuple(in_year)},
+                {"year": year, "posts": in_year},
                 _latest(in_year),
             )
         )

@@ -106,9 +106,12 @@ def _decode(value: Any) -> Any:
 class YamlMemo:
     """Entries known from the last build, and those this build looked up or added."""
 
-    def __init__(self, known: dict[str, Any] | None = None) -> None:
-        self.known: dict[str, Any] = known or {}
-        self.loaded = frozenset(self.known)  # what the cache held: rewritten only if it differs
+    def __init__(
+        self, known: dict[str, Any] | None = None, loaded: frozenset[str] | None = None
+    ) -> None:
+        self.known: dict[str, Any] = known if known is not None else {}
+        # what the cache file held: rewritten only if it differs
+        self.loaded = loaded if loaded is not None else frozenset(self.known)
         self.used: dict[str, Any] = {}
         self.log: list[tuple[str, Any]] = []  # ``used`` in the order it grew
 
