@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,7 +241,9 @@ def environment(root: Path, theme: Theme, config: SiteConfig) -> Noting:
     env.filters["date"] = _date
     env.filters["isodate"] = _isodate
     env.filters["datetime_iso"] = _datetime_iso
-    env.globals["url"] = lambda path: url(config, path)
+    # A page asks for the same few URLs (its navigation, its stylesheets) as every other page.
+    known = functools.lru_cache(maxsize=1024)(lambda path: url(config, path))
+    env.globals["url"] = lambda path: known(path) if type(path) is str else url(config, path)
     env.globals["abs_url"] = lambda path: absolute(config, url(config, path))
     env.globals["kind_labels"] = KIND_LABELS
     env.globals["format_labels"] = FORMAT_LABELS
