@@ -177,6 +177,7 @@ def _parts(value: object) -> Iterable[object]:
 
 
 _NO_POSTS: frozenset[str] = frozenset()
+_SOURCE = operator.attrgetter("source")
 
 
 def _posts_in(value: object, seen: dict[int, frozenset[str]]) -> frozenset[str]:
@@ -188,9 +189,17 @@ def _posts_in(value: object, seen: dict[int, frozenset[str]]) -> frozenset[str]:
     known = seen.get(id(value))
     if known is not None:
         return known
-    if type(value) is tuple and all(type(v) is Post for v in value):  # a listing: most of them
-        seen[id(value)] = frozenset(v.source for v in value)
-        return seen[id(value)]
+    if isinstance(value, tuple | list) and type(value) in (tuple, list):
+        # looked through in C when made of posts or plain values alone
+        kinds = set(map(type, value))
+        if kinds == {Post}:  # a listing: most of them
+            seen[id(value)] = frozenset(map(_SOURCE, value))
+            return seen[id(value)]
+        if all(map(_flat, kinds)):
+            seen[id(value)] = (
+                frozenset(v.source for v in value if isinstance(v, Post)) or _NO_POSTS
+            )
+            return seen[id(value)]
     found: set[str] = set()
     for part in _parts(value):
         if part is None or isinstance(part, _LEAVES):  # most parts: no call for them
