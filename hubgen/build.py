@@ -96,22 +96,19 @@ class Session:
     def _warm_and_freeze(self, snapshot: Snapshot, stop: threading.Event) -> None:
         """Warm ``snapshot`` with the cycle collector paused, and keep what lives out of later
         collections: a collection of the whole heap (0.4 s at 10,000 posts) holds every thread,
-        so one that came by chance would hold up the next edit. That one collection is made for
-        a new snapshot once what the next edit needs is ready (an earlier snapshot, its Jinja
-        environment and all, may be garbage now); once warm, a collection of what is new since,
-        and that is frozen too."""
+        so one that came by chance would hold up the next edit. That one collection is made
+        first for a new snapshot, just after its whole build, while the browser reloads (an
+        earlier snapshot, its Jinja environment and all, may be garbage now); once warm, a
+        collection of what is new since, and that is frozen too."""
         collecting = gc.isenabled()
         gc.disable()
         try:
-            snapshot.warm(stop)
-            if stop.is_set():
-                return
             if self._frozen is None or self._frozen() is not snapshot:
                 gc.unfreeze()
                 gc.collect()
                 gc.freeze()
                 self._frozen = weakref.ref(snapshot)
-            snapshot.fingerprint_posts(stop)
+            snapshot.warm(stop)
             if not stop.is_set():
                 gc.collect()
                 gc.freeze()

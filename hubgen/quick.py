@@ -66,17 +66,15 @@ class Snapshot:
 
     def warm(self, stop: threading.Event) -> None:
         """Do now what the first quick build would otherwise do: index which jobs show each
-        post, and render the long listings (see ``_warm_listings``), unless ``stop`` says a
-        build has begun. Begun again after each quick build, it goes on from there."""
+        post, and render the long listings (see ``_warm_listings``). Then fingerprint the posts
+        for the next full build (this one's workers fingerprinted them in their own memory),
+        unless ``stop`` says a build has begun: what is left, it does itself. Begun again after
+        each quick build, it goes on from there."""
         with contextlib.suppress(_Opaque):
             self.shown_in("")
         self.holds_documents(self.root)
         self.linked()
         self._warm_listings(stop)
-
-    def fingerprint_posts(self, stop: threading.Event) -> None:
-        """Fingerprint the posts for the next full build (this one's workers fingerprinted them
-        in their own memory), unless ``stop`` says a build has begun: what is left, it does."""
         for post in self.site.posts:
             if stop.is_set():
                 return
