@@ -190,7 +190,7 @@ class Staging:
         self.previous = frozenset(previous or ()) if self.update else frozenset()
         self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
         self._made: set[Path] = {self.folder}
-        self._written: list[str] = []
+        self._written: list[tuple[str, str]] = []  # (where in the folder, the file it is)
         self.published = False
 
     def holds(self, records: Mapping[str, Recorded]) -> bool:
@@ -227,9 +227,19 @@ class Staging:
             with contextlib.suppress(OSError):
                 if not published.is_symlink() and published.read_bytes() == data:
                     return published.stat()
-        status = _put(self._target(relative), data)
-        self._written.append(relative)
+        staged = self._staged(relative)
+        status = _put(self.folder / staged if self.update else self._target(relative), data)
+        self._written.append((staged, relative))
         return status
+
+    def _staged(self, relative: str) -> str:
+        """Where a file of the new site goes in the folder: an update's files, side by side,
+        under numbers (no folders to make, and none to remove after the move); a full build's
+        where they will be published."""
+        if not self.update:
+            return relative
+        _parts(relative)  # refused before anything is written, as a full build's are
+        return f"{len(self._written):06d}"
 
     def keep(self, relative: str) -> os.stat_result | None:
         """Keep the published file ``relative`` in the new site, unchanged.
@@ -246,16 +256,18 @@ class Staging:
         return target.stat()
 
     def copy(self, source: Path, relative: str) -> os.stat_result:
-        target = self._target(relative)
+        staged = self._staged(relative)
+        target = self.folder / staged if self.update else self._target(relative)
         shutil.copyfile(source, target)
-        self._written.append(relative)
+        self._written.append((staged, relative))
         return target.stat()
 
     def publish(self, files: Collection[str]) -> None:
         """Make the new site, of ``files``, the published one."""
         if self.update:
             deleted = sorted(self.previous - set(files))
-            journal = {"moves": sorted(self._written), "deletes": deleted}
+            moves = sorted(self._written, key=lambda move: move[1])
+            journal = {"moves": [list(move) for move in moves], "deletes": deleted}
             (self.folder / JOURNAL).write_text(json.dumps(journal), encoding="utf-8")
             commit = _commit_folder(self.out)
             self.folder.replace(commit)
@@ -362,8 +374,10 @@ def _apply(commit: Path, out: Path) -> None:
                     break
                 folder.rmdir()
     made: set[Path] = set()
-    for relative in journal["moves"]:
-        source = commit.joinpath(*_parts(relative))
+    for move in journal["moves"]:
+        # [where it is staged, where it goes]; a name alone in journals of earlier versions
+        staged, relative = (move, move) if isinstance(move, str) else move
+        source = commit.joinpath(*_parts(staged))
         target = _inside(out, relative, checked)
         if target is None or not source.is_file():
             continue  # moved already, by the commit this completes

@@ -194,9 +194,7 @@ def _posts_in(value: object, seen: dict[int, frozenset[str]]) -> frozenset[str]:
             seen[id(value)] = frozenset(map(_SOURCE, value))
             return seen[id(value)]
         if all(map(_flat, kinds)):
-            seen[id(value)] = (
-                frozenset(v.source for v in value if isinstance(v, Post)) or _NO_POSTS
-            )
+            seen[id(value)] = frozenset(v.source for v in value if isinstance(v, Post)) or _NO_POSTS
             return seen[id(value)]
     found: set[str] = set()
     for part in _parts(value):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -116,6 +117,20 @@ def test_a_commit_cut_short_is_completed_by_the_next_build(make_site, monkeypatc
     assert result.published and not (root / ".public.commit").exists()
     assert run_build(root, out=root / "fresh").published
     assert _tree(root / "public") == _tree(root / "fresh")
+
+
+def test_a_commit_of_an_earlier_version_is_completed(make_site):
+    """A journal that names each file once, staged where it goes (as earlier versions wrote it)."""
+    root = _hub(make_site, 2)
+    assert run_build(root).published
+    commit = root / ".public.commit"
+    (commit / "about").mkdir(parents=True)
+    (commit / "about/index.html").write_text("<p>moved in</p>", encoding="utf-8")
+    moves = {"moves": ["about/index.html"], "deletes": ["robots.txt"]}
+    (commit / ".hubgen-commit.json").write_text(json.dumps(moves), encoding="utf-8")
+    assert recover(root / "public")
+    assert (root / "public/about/index.html").read_text(encoding="utf-8") == "<p>moved in</p>"
+    assert not (root / "public/robots.txt").exists() and not commit.exists()
 
 
 def test_identical_bytes_across_hash_seeds_locales_and_time_zones(tmp_path):
