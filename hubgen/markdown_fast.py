@@ -77,6 +77,21 @@ _UNICODE_SPACE = re.compile("[^\\S\\x00-\\x7f]")
 _TAG = re.compile(r'<h([1-6])>|<a href="([^"]*)"|<pre><code[^>]*>')
 _CODE_END = "</code></pre>\n"
 _EMPTY_QUOTE = "<blockquote>\n</blockquote>"
+# The tags markdown-it-pyrs writes for what this path takes, images aside: HTML made of these
+# alone is read as it is, without a syntax tree (see ``_Read``).
+_KNOWN_TAG = re.compile(
+    r"</?(?:p|h[1-6]|em|strong|s|code|pre|blockquote|ul|li|table|thead|tbody|tr)>|<(?:hr|br)>"
+    r'|</(?:ol|a|th|td)>|<ol(?: start="\d+")?>|<a href="[^"<>]*"(?: title="[^"<>]*")?>'
+    r'|<t[hd](?: style="text-align:(?:left|center|right)")?>|<code class="language-[^"<>]*">'
+)
+_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
+_CODE_BLOCK = re.compile(
+    r'<pre><code(?: class="language-([^"]*)")?>(.*?)</code></pre>\n', re.DOTALL
+)
+_ANY_TAG = re.compile(r"<[^>]*>")
+_CONTAINER = re.compile(r"<(/?)(p|blockquote|ul|ol)[ >]")
+# what ends the text of a tight list item, just before a code block that follows it
+_TEXT_END = re.compile(r"(?:[^>\n]|</(?:em|strong|s|a|code)>)\n\Z")
 
 
 def _unicode_differs(body: str) -> bool:
@@ -159,8 +174,9 @@ class _Walk:
         self.first_paragraph = ""
         self.headings: list[tuple[int, str, str]] = []  # level, text for the id, title
         self.links: list[int] = []  # the line of each link (line breaks before it in its run)
-        # each code block: a fence's code (None when indented), its info, and whether it follows
-        # the text of a tight list item, where markdown-it-py writes no line break before it
+        # each code block: a fence's code (None when indented), its language (lower case, "" for
+        # none), and whether it follows the text of a tight list item, where markdown-it-py
+        # writes no line break before it
         self.codes: list[tuple[str | None, str, bool]] = []
 
     def block(self, children: Iterable[Any], depth: int) -> None:
@@ -182,7 +198,7 @@ class _Walk:
                 text = self.run(child.children)
                 self.headings.append((int(child.meta["level"]), _slug_text(child.children), text))
             elif name == "fence":
-                self.codes.append((child.meta["content"], child.meta["info"], glued))
+                self.codes.append((child.meta["content"], _language(child.meta["info"]), glued))
             elif name == "code_block":
                 self.codes.append((None, "", glued))
             elif name == "tcell":
@@ -235,6 +251,12 @@ class _Walk:
                 self._inline(node.children, parts, line, linking)
 
 
+def _language(info: str) -> str:
+    """A fence's language, from its info string, as markdown-it names it in the class."""
+    info = unescapeAll(info).strip()
+    return info.split(maxsplit=1)[0].strip().lower() if info else ""
+
+
 def _slug_text(nodes: Iterable[Any]) -> str:
     """The text anchors_plugin makes a heading's id from: text and code, not images' alt text."""
     parts: list[str] = []
@@ -244,6 +266,71 @@ def _slug_text(nodes: Iterable[Any]) -> str:
         elif node.name != "image":
             parts.append(_slug_text(node.children))
     return "".join(parts)
+
+
+def _text(fragment: str) -> str:
+    """The text of HTML as markdown-it writes it, line breaks and all."""
+    return unescape_attribute(_ANY_TAG.sub("", fragment))
+
+
+def _depth(html: str, end: int) -> int:
+    """How many lists and quotes are open at ``end`` of ``html``."""
+    depth = 0
+    for match in _CONTAINER.finditer(html, 0, end):
+        if match.group(2) != "p":
+            depth += -1 if match.group(1) else 1
+    return depth
+
+
+class _Read:
+    """What :class:`_Walk` finds, read from the HTML of a body instead, which costs less than
+    the syntax tree (its objects cost more to make than the HTML). Only for HTML of the tags
+    ``_KNOWN_TAG`` names: no images, whose alt text counts as text; ``ok`` is False for others.
+    The lines of links are not known (None): a body that needs one is walked after all. Of a
+    ``lead`` (the part before <!--more-->), only the words, and their text as ``summary``."""
+
+    def __init__(self, html: str, lead: bool = False) -> None:
+        # <!--more--> alone on its line, outside lists and quotes, is the one raw HTML let through
+        if "<!--" in html:
+            at = ("\n" + html).find(f"\n{MORE}\n")
+            if at >= 0 and _depth(html, at):
+                self.ok = False
+                return
+            html = ("\n" + html).replace(f"\n{MORE}\n", "\n", 1)[1:]
+        self.ok = html.count("<") == len(_KNOWN_TAG.findall(html))
+        if not self.ok:
+            return
+        # the text of every run: code blocks are none
+        words = _text(_CODE_BLOCK.sub("\n", html) if "<pre>" in html else html).split()
+        self.words = len(words)
+        self.summary = " ".join(words)
+        if lead:
+            return
+        self.links: list[int | None] = [None] * html.count("<a href=")
+        self.headings: list[tuple[int, str, str]] = []
+        for level, inner in _HEADING.findall(html):
+            text = _text(inner)
+            # a line break is a space in the title, nothing in the id (as _slug_text)
+            self.headings.append((int(level), text.replace("\n", ""), text.replace("\n", " ")))
+        self.codes: list[tuple[str | None, str, bool]] = []
+        for match in _CODE_BLOCK.finditer(html):
+            language = unescape_attribute(match.group(1) or "")
+            if any(char.isspace() for char in language):
+                self.ok = False  # where str.split and markdown-it-pyrs may part words otherwise
+                return
+            glued = _TEXT_END.search(html, max(0, match.start() - 12), match.start()) is not None
+            self.codes.append((unescape_attribute(match.group(2)), language.lower(), glued))
+        self.first_paragraph = ""
+        depth = 0
+        for match in _CONTAINER.finditer(html):
+            closing, name = match.groups()
+            if name != "p":
+                depth += -1 if closing else 1
+            elif not closing and not depth:
+                end = html.find("</p>", match.end())
+                self.first_paragraph = clean(_text(html[match.end() : end]))
+                if self.first_paragraph:
+                    break
 
 
 class FastMarkdown:
@@ -288,11 +375,58 @@ class FastMarkdown:
         body = ended(body)
         if not self._eligible(body):
             return None
-        walk = self._walk(body, body_line)
-        if walk is None:
-            return None
         # markdown-it-py writes an empty quote on one line; with no raw HTML, only a quote can
         html = self._md.render(body, xhtml=False).replace(_EMPTY_QUOTE, "<blockquote></blockquote>")
+        # else <!--more--> is raw HTML, which _walk refuses
+        read = _Read(html) if self._raw_html or MORE not in body else None
+        done = self._finish(html, read, source, resolve) if read is not None and read.ok else None
+        walk: _Walk | _Read
+        if done is not None and read is not None:
+            walk = read
+        else:  # a link's line is needed, or the HTML holds more than _Read reads
+            tree = self._walk(body, body_line)
+            if tree is None:
+                return None
+            done = self._finish(html, tree, source, resolve)
+            if done is None:
+                return None
+            walk = tree
+        content, ids, problems, fragments = done
+        summary = walk.first_paragraph
+        if MORE in body:
+            lead = body.split(MORE, 1)[0]
+            read = _Read(self._md.render(lead, xhtml=False), lead=True)
+            if read.ok:
+                summary = read.summary
+            else:
+                lead_walk = self._walk(lead, body_line)
+                if lead_walk is None:
+                    return None
+                summary = clean(" ".join(lead_walk.texts))
+        toc = tuple(
+            TocEntry(level, ids[index], clean(title))
+            for index, (level, _, title) in enumerate(walk.headings)
+            if level in (2, 3)
+        )
+        rendered = Rendered(
+            content,
+            summary,
+            toc if len(toc) >= toc_min else (),
+            walk.words,
+            tuple(fragments),
+        )
+        return rendered, problems
+
+    def _finish(
+        self,
+        html: str,
+        walk: _Walk | _Read,
+        source: str,
+        resolve: LinkResolver | None,
+    ) -> tuple[Markup, list[str], list[Problem], list[tuple[int, str]]] | None:
+        """The HTML with headings' ids, links resolved and code highlighted, the ids, problems and
+        links to anchors; None if the HTML and ``walk`` disagree, or a link's line is needed and
+        ``walk`` does not know it."""
         slugs: set[str] = set()
         ids = [unique_slug(anchor_slug(text), slugs) for _, text, _ in walk.headings]
         problems: list[Problem] = []
@@ -319,18 +453,21 @@ class FastMarkdown:
                 if unsafe(value):
                     return None
                 target = resolve(value) if resolve is not None else ""
+                final = target or value
+                anchored = "#" in final and final.startswith(("#", "/"))
+                if line is None and (target is None or anchored):
+                    return None
                 if target is None:
-                    problems.append(link_problem(source, line, value))
+                    problems.append(link_problem(source, line or 0, value))
                 elif target:
                     out += (html[position : match.start()], f'<a href="{escapeHtml(target)}"')
                     position = match.end()
-                final = target or value
-                if "#" in final and final.startswith(("#", "/")):
-                    fragments.append((line, final))
+                if anchored:
+                    fragments.append((line or 0, final))
             else:
                 if codes >= len(walk.codes):
                     return None
-                code, info, glued = walk.codes[codes]
+                code, language, glued = walk.codes[codes]
                 codes += 1
                 start = match.start()
                 if glued:
@@ -338,8 +475,6 @@ class FastMarkdown:
                         return None
                     out.append(html[position : start - 1])
                     position = start
-                info = unescapeAll(info).strip()
-                language = info.split(maxsplit=1)[0].strip().lower() if info else ""
                 highlighted = (
                     highlight_block(code, language) if code is not None and language else ""
                 )
@@ -350,27 +485,8 @@ class FastMarkdown:
         if (headings, links, codes) != (len(ids), len(walk.links), len(walk.codes)):
             return None
         out.append(html[position:])
-        summary = walk.first_paragraph
-        if MORE in body:
-            lead = self._walk(body.split(MORE, 1)[0], body_line)
-            if lead is None:
-                return None
-            summary = clean(" ".join(lead.texts))
-        toc = tuple(
-            TocEntry(level, ids[index], clean(title))
-            for index, (level, _, title) in enumerate(walk.headings)
-            if level in (2, 3)
-        )
         # markdown-it escapes text itself, and raw HTML never takes this path
-        content = Markup("".join(out))  # noqa: S704  # nosec
-        rendered = Rendered(
-            content,
-            summary,
-            toc if len(toc) >= toc_min else (),
-            walk.words,
-            tuple(fragments),
-        )
-        return rendered, problems
+        return Markup("".join(out)), ids, problems, fragments  # noqa: S704  # nosec
 
 
 def unescape_attribute(value: str) -> str:
