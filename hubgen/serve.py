@@ -347,7 +347,7 @@ def serve(options: BuildOptions, host: str, port: int, open_browser: bool = Fals
         )
         if open_browser:
             webbrowser.open(url)
-        for changed in batches(watcher.changes, threading.Event()):
+        for changed in batches(watcher.changes, threading.Event(), waits_long=watcher.waits_long):
             rebuild(changed)
     except KeyboardInterrupt:
         print("\nStopped.", flush=True)

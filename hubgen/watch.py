@@ -10,7 +10,10 @@ watchfiles groups changes until none came for ``step`` ms, and ``batches`` then 
 queue until it stays quiet for ``settle`` seconds, so the two watchers' batches merge too. A save
 (a file or two, at most an editor's three) settles in 10 ms; once a batch holds more, it is a
 burst, and waits until the queue has been quiet for 250 ms: a checkout that pauses for the disk is
-still one. Changes made during a build wait in the queue and make one more build after it.
+still one. So does a change in the hub's own folder (``site.yaml``), which rebuilds everything
+anyway: its watcher, with one file to report, may report it before the other has reported the
+rest of a checkout. Changes made during a build wait in the queue and make one more build after
+it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -116,11 +120,20 @@ class Watcher:
         self._stop.set()
         self._tree_stop.set()
 
+    def waits_long(self, batch: AbstractSet[Path]) -> bool:
+        """Whether ``batch`` waits for a burst's quiet: more files than a save, or a change in the
+        hub's own folder (see the module's text)."""
+        return len(batch) > BURST_FILES or any(path.parent == self.root for path in batch)
+
 
 def batches(
-    changes: queue.Queue[set[Path]], stop: threading.Event, settle: float = SETTLE_SECONDS
+    changes: queue.Queue[set[Path]],
+    stop: threading.Event,
+    settle: float = SETTLE_SECONDS,
+    waits_long: Callable[[AbstractSet[Path]], bool] = lambda batch: len(batch) > BURST_FILES,
 ) -> Iterator[Changes]:
-    """Each burst of changes as one set: drained until the queue stays empty for ``settle``."""
+    """Each burst of changes as one set: drained until the queue stays empty for ``settle``, or
+    for ``BURST_SECONDS`` once ``waits_long`` says so of what it holds."""
     while not stop.is_set():
         try:
             pending = set(changes.get(timeout=0.25))
@@ -128,7 +141,7 @@ def batches(
             continue
         while True:
             try:
-                wait = settle if len(pending) <= BURST_FILES else max(settle, BURST_SECONDS)
+                wait = max(settle, BURST_SECONDS) if waits_long(pending) else settle
                 pending |= changes.get(timeout=wait)
             except queue.Empty:
                 break
