@@ -11,14 +11,16 @@ import datetime as dt
 import functools
 import html
 import json
+import os
 import re
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urljoin
 
 import lxml.html
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from hubgen.config import SiteConfig
@@ -225,7 +227,8 @@ def post_entry(post: Post, config: SiteConfig, full: bool) -> Entry:
     if known is not None and known[0] is post and known[1] is config and known[2] == full:
         return known[3]
     entry = _post_entry(post, config, full)
-    if len(_ENTRIES) >= _ENTRIES_KEPT:
+    # a serving process keeps more: its entries as written are kept by the entry (_WRITTEN)
+    if len(_ENTRIES) >= (_WRITTEN_KEPT if os.getpid() == _KEEPER else _ENTRIES_KEPT):
         del _ENTRIES[next(iter(_ENTRIES))]  # the oldest
     _ENTRIES[id(post)] = (post, config, full, entry)
     return entry
@@ -335,22 +338,23 @@ def atom(path: str, context: Mapping[str, Any], site: Site) -> bytes:
     generator.link(href=feed.self_url, rel="self", type="application/atom+xml")
     if feed.icon_url:
         generator.icon(feed.icon_url)
-    for entry in feed.entries:
-        item = generator.add_entry(order="append")
-        item.id(entry.id)
-        item.title(entry.title)
-        item.link(href=entry.link, rel="alternate", type="text/html")
-        item.published(entry.published)
-        item.updated(entry.updated)
-        for person in entry.authors:
-            item.author({"name": person.name, **({"uri": person.url} if person.url else {})})
-        for category in entry.categories:
-            item.category(term=category)
-        if entry.summary:  # as HTML: a text summary mentioning '</p>' would look like markup
-            item.summary(html.escape(entry.summary, quote=False), type="html")
-        if entry.content:
-            item.content(entry.content, type="html")
-    return _styled(bytes(generator.atom_str(pretty=True)), config)
+    return _styled(_written(generator, feed.entries, "atom"), config)
+
+
+def _atom_entry(entry: Entry, item: FeedEntry) -> None:
+    item.id(entry.id)
+    item.title(entry.title)
+    item.link(href=entry.link, rel="alternate", type="text/html")
+    item.published(entry.published)
+    item.updated(entry.updated)
+    for person in entry.authors:
+        item.author({"name": person.name, **({"uri": person.url} if person.url else {})})
+    for category in entry.categories:
+        item.category(term=category)
+    if entry.summary:  # as HTML: a text summary mentioning '</p>' would look like markup
+        item.summary(html.escape(entry.summary, quote=False), type="html")
+    if entry.content:
+        item.content(entry.content, type="html")
 
 
 def rss(path: str, context: Mapping[str, Any], site: Site) -> bytes:
@@ -358,27 +362,116 @@ def rss(path: str, context: Mapping[str, Any], site: Site) -> bytes:
     feed = _resolve(path, context, site)
     # A generator of its own: feedgen's RSS <link> is the last link() given, so one generator
     # shared with Atom would put the Atom feed's URL where the page's belongs.
+    generator = _rss_generator(feed, config)
+    return _styled(_written(generator, feed.entries, "rss"), config)
+
+
+def _rss_generator(feed: _Feed, config: SiteConfig) -> FeedGenerator:
     generator = _generator(feed, config)
     generator.load_extension("dc", atom=False, rss=True)
     generator.link(href=feed.self_url, rel="self", type="application/rss+xml")
     generator.link(href=feed.page_url, rel="alternate")  # last: the channel's <link>
     if feed.icon_url and feed.icon_url.lower().endswith(RASTER):  # RSS images are GIF/JPEG/PNG
         generator.image(url=feed.icon_url, title=feed.title, link=feed.page_url)
-    for entry in feed.entries:
-        item = generator.add_entry(order="append")
-        item.title(entry.title)
-        item.link(href=entry.link)
-        item.guid(entry.id, permalink=False)
-        item.pubDate(entry.published)
-        if entry.content:
-            item.content(entry.content)  # escaped, not CDATA: content may hold ']]>'
-        if entry.summary:  # RSS descriptions are HTML
-            item.description(html.escape(entry.summary, quote=False))
-        for category in entry.categories:
-            item.category(term=category)
-        if entry.authors:  # RSS <author> must be an email address: names go in dc:creator
-            item.dc.dc_creator([p.name for p in entry.authors])
-    return _styled(bytes(generator.rss_str(pretty=True)), config)
+    return generator
+
+
+def _rss_item(entry: Entry, item: FeedEntry) -> None:
+    item.title(entry.title)
+    item.link(href=entry.link)
+    item.guid(entry.id, permalink=False)
+    item.pubDate(entry.published)
+    if entry.content:
+        item.content(entry.content)  # escaped, not CDATA: content may hold ']]>'
+    if entry.summary:  # RSS descriptions are HTML
+        item.description(html.escape(entry.summary, quote=False))
+    for category in entry.categories:
+        item.category(term=category)
+    if entry.authors:  # RSS <author> must be an email address: names go in dc:creator
+        item.dc.dc_creator([p.name for p in entry.authors])
+
+
+# Each format: how an entry is filled in, how its element starts and ends in the pretty-printed
+# feed (entries come last in it, escaped text cannot hold a tag), and what ends the feed.
+_FORMATS: dict[str, tuple[Callable[[Entry, FeedEntry], None], bytes, bytes, bytes]] = {
+    "rss": (_rss_item, b"    <item>", b"    </item>\n", b"  </channel>\n</rss>\n"),
+    "atom": (_atom_entry, b"  <entry>", b"  </entry>\n", b"</feed>\n"),
+}
+
+# ``hubgen serve`` keeps each entry's element as written, by the entry (see ``keep_entries``):
+# the feeds a quick build renders again hold one changed entry among twenty known ones. Kept in
+# the serving process alone, not in the workers it forks for a whole build.
+_WRITTEN: dict[tuple[int, str], tuple[Entry, bytes]] = {}
+_WRITTEN_KEPT = 4096
+_KEEPER: int | None = None  # the process that keeps them
+_FEW = 3  # missing entries written one by one; with more, the whole feed is written
+
+
+def keep_entries() -> None:
+    """From now on, keep what each feed entry's element is as written (for ``hubgen serve``)."""
+    global _KEEPER
+    _KEEPER = os.getpid()
+
+
+def _written(generator: FeedGenerator, entries: Sequence[Entry], kind: str) -> bytes:
+    """The feed of ``generator`` (its channel set) with ``entries``, pretty-printed. With entries
+    kept, the same bytes from the channel alone and the entries' kept elements."""
+    fill, start, end, tail = _FORMATS[kind]
+    kept = _WRITTEN if os.getpid() == _KEEPER else None
+    if kept is not None and entries:
+        missing = [e for e in entries if kept.get((id(e), kind), (None,))[0] is not e]
+        if len(missing) <= _FEW:
+            for entry in missing:  # written alone, in a feed of the same kind
+                alone = _alone(kind)
+                fill(entry, alone.add_entry(order="append"))
+                _keep(_serialized(alone, kind), [entry], kind, start, end)
+            channel = _serialized(generator, kind)
+            if channel.endswith(tail):
+                elements = b"".join(kept[(id(e), kind)][1] for e in entries)
+                return channel[: -len(tail)] + elements + tail
+    for entry in entries:
+        fill(entry, generator.add_entry(order="append"))
+    xml = _serialized(generator, kind)
+    if kept is not None:
+        _keep(xml, entries, kind, start, end)
+    return xml
+
+
+def _alone(kind: str) -> FeedGenerator:
+    """A feed of ``kind`` with what it needs to be written, and the namespaces of hubgen's: its
+    entries are written as in any other."""
+    generator = FeedGenerator()
+    generator.id("tag:hubgen,2000:alone")
+    generator.title("alone")
+    generator.description("alone")
+    generator.link(href="https://hubgen.invalid/", rel="alternate")
+    generator.updated(EPOCH)
+    if kind == "rss":
+        generator.load_extension("dc", atom=False, rss=True)
+    return generator
+
+
+def _serialized(generator: FeedGenerator, kind: str) -> bytes:
+    if kind == "rss":
+        return bytes(generator.rss_str(pretty=True))
+    return bytes(generator.atom_str(pretty=True))
+
+
+def _keep(xml: bytes, entries: Sequence[Entry], kind: str, start: bytes, end: bytes) -> None:
+    """Keep each entry's element of ``xml``, in order; none if they cannot be told apart."""
+    elements = []
+    at = xml.find(start)
+    while at >= 0:
+        stop = xml.find(end, at)
+        if stop < 0:
+            return
+        elements.append(xml[at : stop + len(end)])
+        at = xml.find(start, stop)
+    if len(elements) == len(entries):
+        for entry, element in zip(entries, elements, strict=True):
+            _WRITTEN[(id(entry), kind)] = (entry, element)
+        while len(_WRITTEN) > _WRITTEN_KEPT:
+            del _WRITTEN[next(iter(_WRITTEN))]  # the oldest
 
 
 def json_feed(path: str, context: Mapping[str, Any], site: Site) -> bytes:

@@ -66,7 +66,8 @@ class Snapshot:
 
     def warm(self, stop: threading.Event) -> None:
         """Do now what the first quick build would otherwise do: index which jobs show each
-        post, and render the long listings (see ``_warm_listings``). Then fingerprint the posts
+        post, render the long listings (see ``_warm_listings``) and the feeds of the newest posts
+        (``_warm_feeds``). Then fingerprint the posts
         for the next full build (this one's workers fingerprinted them in their own memory),
         unless ``stop`` says a build has begun: what is left, it does itself. Begun again after
         each quick build, it goes on from there."""
@@ -75,11 +76,26 @@ class Snapshot:
         self.holds_documents(self.root)
         self.linked()
         self._warm_listings(stop)
+        self._warm_feeds(stop)
         for post in self.site.posts:
             if stop.is_set():
                 return
             with contextlib.suppress(Unknown):
                 self.renderer.prints.of(post)
+
+    def _warm_feeds(self, stop: threading.Event) -> None:
+        """Render, for nothing, the RSS and Atom feeds that show the newest posts: their entries
+        are then kept as written (``feeds.keep_entries``), and an edit of a new post, the usual
+        one, writes its feeds from those of the others."""
+        if self._shown_in is None:
+            return
+        for post in self.site.posts[: self.config.feeds.items]:  # newest first
+            for index in self._shown_in.get(post.source, []):
+                if stop.is_set():
+                    return
+                if index not in self._listed and self.jobs[index].format in ("rss", "atom"):
+                    self.renderer.render(self.jobs[index], self.site, Problems())
+                    self._listed.add(index)
 
     def _warm_listings(self, stop: threading.Event) -> None:
         """Render, for nothing, the pages that list more posts than a page of posts (the archive,

@@ -11,6 +11,7 @@ from types import TracebackType
 
 import jinja2
 
+from hubgen import feeds
 from hubgen.cache import Page
 from hubgen.errors import Problem, Problems, display_path
 from hubgen.fingerprint import Fingerprints, Unknown, code
@@ -95,10 +96,12 @@ class Renderer:
         return cached if isinstance(cached, Cached) else None
 
     def keep_macros(self) -> None:
-        """From now on, keep the outputs of ``cached(macro, ...)``."""
+        """From now on, keep the outputs of ``cached(macro, ...)``, and feed entries as written
+        (``feeds.keep_entries``)."""
         cached = self.macros()
         if cached is not None:
             cached.keeping = True
+        feeds.keep_entries()
 
     def _source(self, name: str) -> bytes:
         """A digest of template ``name`` and of every template it extends, includes or imports."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from hubgen import feeds
 from hubgen.build import BuildOptions, BuildResult, Session, build
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
@@ -29,11 +30,15 @@ CHROMIUM_ARGS = [  # headless on a machine with no network beyond the package re
 @pytest.fixture(autouse=True)
 def _warmings_done() -> Iterator[None]:
     """After each test, the background warmings of its sessions (``hubgen serve`` has one at a
-    time) are let finish: one left running holds the next test's threads up (the watcher's)."""
+    time) are let finish: one left running holds the next test's threads up (the watcher's).
+    The feed entries a session kept as written are forgotten."""
     yield
     for thread in threading.enumerate():
         if thread.name == "hubgen-warm":
             thread.join(timeout=30)
+    # what a session's renderer kept of feed entries is for that session's process alone
+    feeds._KEEPER = None
+    feeds._WRITTEN.clear()
 
 
 SITE_YAML = """\

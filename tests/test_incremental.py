@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from jinja2 import meta
 from markupsafe import Markup
 
-from hubgen import theme, yamlio
+from hubgen import feeds, theme, yamlio
 from hubgen.build import Session
 from hubgen.cache import BODIES, FOLDER, PAGES, YAML
 from hubgen.errors import Problems
@@ -938,3 +938,38 @@ def test_a_session_knows_the_links_to_headings_its_quick_builds_added(
         " (anchors are headings' ids)"
     ]
     assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_a_session_writes_the_feeds_of_an_edited_post_from_the_entries_it_kept(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """The warming renders the feeds of the newest posts, keeping each entry as written; an edit
+    of the newest post then writes its feeds from the others' entries and its own new one, and
+    they are the bytes a clean build writes."""
+    root = make_site(SITE)
+    session = _served(root)
+    warming = session._warming
+    assert warming is not None
+    warming.join(timeout=30)
+    assert feeds._WRITTEN  # the warming wrote the feeds of the newest posts
+    entries_written: list[int] = []  # the entries in each feed feedgen wrote
+    real = feeds._serialized
+
+    def counting(generator: Any, kind: str) -> bytes:
+        data = real(generator, kind)
+        entries_written.append(data.count(b"<item>") + data.count(b"<entry>"))
+        return data
+
+    post = root / "content/posts/p5.md"
+    for sentence in ("One more sentence.", "And another one."):
+        entries_written.clear()
+        post.write_text(post.read_text() + f"\n{sentence}\n")
+        session.changed([post])
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(feeds, "_serialized", counting)
+            result = run_build(root, session=session)
+        assert result.published and "atom.xml" in result.rendered
+        # feedgen wrote channels without entries, and the edited post's entry alone, once for
+        # RSS and once for Atom: every other entry came as kept
+        assert entries_written.count(1) == 2 and set(entries_written) == {0, 1}
+        assert tree(root / "public") == clean_build(root, tmp_path / "clean")
