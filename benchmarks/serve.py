@@ -1,11 +1,14 @@
 """How long `hubgen serve` takes to show an edit: from saving a post to the browser showing it.
 
-    python benchmarks/serve.py [--posts 10000] [--groups 500] [--edits 5]
+    python benchmarks/serve.py [--posts 10000] [--groups 500] [--edits 5] [--post newest]
 
 The corpus is the runner's (``benchmarks/run.py``: generated once, cached under
 ``/tmp/hubgen-bench-corpus/``) copied into a temporary folder. The script starts
-``python -m hubgen serve`` on it, opens the edited post (the one ``run.py`` edits) in headless
-Chromium (Debian's ``/usr/bin/chromium``), then makes ``--edits`` edits of each kind, in turn:
+``python -m hubgen serve`` on it, opens the edited post in headless Chromium (Debian's
+``/usr/bin/chromium``), then makes ``--edits`` edits of each kind, in turn. The edited post is the
+one ``run.py`` edits, the middle one (``--post middle``), which at 10,000 posts is in no feed; or
+the newest (``--post newest``), the one an editor is most likely writing, which is in the site's
+feeds and those of its tags and author:
 
 - **body**: a sentence appended to the post's Markdown;
 - **title**: the post's title changed in its front matter (both of these are the server's quick
@@ -102,11 +105,13 @@ def free_port() -> int:
         return port
 
 
-def measure(site: Path, edits: int, timeout: float) -> tuple[float, list[Edit]]:
+def measure(site: Path, edits: int, timeout: float, post: str) -> tuple[float, list[Edit]]:
     """Start the server on ``site``; the first build's seconds and one ``Edit`` per edit."""
     from playwright.sync_api import sync_playwright
 
-    source = run._edit_target(site / "content/posts")
+    posts = site / "content/posts"
+    # the corpus's file names start with the post's date
+    source = max(posts.glob("*.md")) if post == "newest" else run._edit_target(posts)
     path = "/" + run._post_page(source).removesuffix("index.html")
     port = free_port()
     server = subprocess.Popen(
@@ -184,6 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for a step")
     parser.add_argument(
+        "--post",
+        choices=("middle", "newest"),
+        default="middle",
+        help="which post to edit: the middle one (as run.py) or the newest",
+    )
+    parser.add_argument(
         "--corpus-cache",
         type=Path,
         default=run.DEFAULT_CACHE,
@@ -200,11 +211,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="hubgen-bench-serve-"))
     try:
         shutil.copytree(source / "hubgen", work / "hubgen")
-        first, edits = measure(work / "hubgen", args.edits, args.timeout)
+        first, edits = measure(work / "hubgen", args.edits, args.timeout, args.post)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"## hubgen serve: {args.posts} posts, {groups} groups, {len(edits)} edits\n")
+    print(
+        f"## hubgen serve: {args.posts} posts, {groups} groups, {len(edits)} edits"
+        f" of the {args.post} post\n"
+    )
     print(run.machine())
     print(f"- first build (cold, no cache): {first:.1f} s\n")
     rows = [
