@@ -425,10 +425,13 @@ def _written(generator: FeedGenerator, entries: Sequence[Entry], kind: str) -> b
                 alone = _alone(kind)
                 fill(entry, alone.add_entry(order="append"))
                 _keep(_serialized(alone, kind), [entry], kind, start, end)
+            # all of them, unless keeping those let go of one
+            elements = [kept.get((id(e), kind), (None, b"")) for e in entries]
             channel = _serialized(generator, kind)
-            if channel.endswith(tail):
-                elements = b"".join(kept[(id(e), kind)][1] for e in entries)
-                return channel[: -len(tail)] + elements + tail
+            if channel.endswith(tail) and all(
+                known is entry for (known, _), entry in zip(elements, entries, strict=True)
+            ):
+                return channel[: -len(tail)] + b"".join(xml for _, xml in elements) + tail
     for entry in entries:
         fill(entry, generator.add_entry(order="append"))
     xml = _serialized(generator, kind)

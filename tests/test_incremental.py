@@ -973,3 +973,20 @@ def test_a_session_writes_the_feeds_of_an_edited_post_from_the_entries_it_kept(
         # RSS and once for Atom: every other entry came as kept
         assert entries_written.count(1) == 2 and set(entries_written) == {0, 1}
         assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_feeds_are_whole_when_the_kept_entries_let_go_of_one(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With room for six entries as written, keeping the edited post's lets go of others a feed
+    needs: the feed is written whole, the same bytes."""
+    monkeypatch.setattr(feeds, "_WRITTEN_KEPT", 6)
+    root = make_site(SITE)
+    session = _served(root)
+    post = root / "content/posts/p5.md"
+    for sentence in ("One more sentence.", "And another one."):
+        post.write_text(post.read_text() + f"\n{sentence}\n")
+        session.changed([post])
+        assert run_build(root, session=session).published
+        assert len(feeds._WRITTEN) <= 6
+        assert tree(root / "public") == clean_build(root, tmp_path / "clean")
