@@ -98,8 +98,8 @@ class Session:
         collections: a collection of the whole heap (0.4 s at 10,000 posts) holds every thread,
         so one that came by chance would hold up the next edit. That one collection is made
         first for a new snapshot, just after its whole build, while the browser reloads (an
-        earlier snapshot, its Jinja environment and all, may be garbage now); once warm, a
-        collection of what is new since, and that is frozen too."""
+        earlier snapshot, its Jinja environment and all, may be garbage now); once warm, what is
+        new since is frozen too (collected first only when small: see below)."""
         collecting = gc.isenabled()
         gc.disable()
         try:

@@ -209,7 +209,7 @@ class BuildCache:
             self.code,
             output,
             bodies,
-            pages if partial and isinstance(pages, dict) else dict(pages),
+            dict(pages),
             yaml=memo,
             _kept=set(self._kept),
             _shards=self._shards,

@@ -393,7 +393,7 @@ def _rss_item(entry: Entry, item: FeedEntry) -> None:
 
 # Each format: how an entry is filled in, how its element starts and ends in the pretty-printed
 # feed (entries come last in it, escaped text cannot hold a tag), and what ends the feed.
-_FORMATS: dict[str, tuple[Callable[[Entry, FeedEntry], None], bytes, bytes, bytes]] = {
+_KINDS: dict[str, tuple[Callable[[Entry, FeedEntry], None], bytes, bytes, bytes]] = {
     "rss": (_rss_item, b"    <item>", b"    </item>\n", b"  </channel>\n</rss>\n"),
     "atom": (_atom_entry, b"  <entry>", b"  </entry>\n", b"</feed>\n"),
 }
@@ -416,7 +416,7 @@ def keep_entries() -> None:
 def _written(generator: FeedGenerator, entries: Sequence[Entry], kind: str) -> bytes:
     """The feed of ``generator`` (its channel set) with ``entries``, pretty-printed. With entries
     kept, the same bytes from the channel alone and the entries' kept elements."""
-    fill, start, end, tail = _FORMATS[kind]
+    fill, start, end, tail = _KINDS[kind]
     kept = _WRITTEN if os.getpid() == _KEEPER else None
     if kept is not None and entries:
         missing = [e for e in entries if kept.get((id(e), kind), (None,))[0] is not e]

@@ -303,8 +303,8 @@ class _Read:
         # the text of every run: code blocks are none
         words = _text(_CODE_BLOCK.sub("\n", html) if "<pre>" in html else html).split()
         self.words = len(words)
-        self.summary = " ".join(words)
         if lead:
+            self.summary = " ".join(words)
             return
         self.links: list[int | None] = [None] * html.count("<a href=")
         self.headings: list[tuple[int, str, str]] = []

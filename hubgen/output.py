@@ -227,19 +227,20 @@ class Staging:
             with contextlib.suppress(OSError):
                 if not published.is_symlink() and published.read_bytes() == data:
                     return published.stat()
-        staged = self._staged(relative)
-        status = _put(self.folder / staged if self.update else self._target(relative), data)
-        self._written.append((staged, relative))
-        return status
+        return _put(self._new(relative), data)
 
-    def _staged(self, relative: str) -> str:
-        """Where a file of the new site goes in the folder: an update's files, side by side,
-        under numbers (no folders to make, and none to remove after the move); a full build's
-        where they will be published."""
-        if not self.update:
-            return relative
-        _parts(relative)  # refused before anything is written, as a full build's are
-        return f"{len(self._written):06d}"
+    def _new(self, relative: str) -> Path:
+        """Where the new site's file ``relative`` is written, noted for ``publish``: an update's
+        files side by side, under numbers (no folders to make, and none to remove after the
+        move); a full build's where they will be published."""
+        if self.update:
+            _parts(relative)  # refused before anything is written, as a full build's are
+            staged = f"{len(self._written):06d}"
+            target = self.folder / staged
+        else:
+            staged, target = relative, self._target(relative)
+        self._written.append((staged, relative))
+        return target
 
     def keep(self, relative: str) -> os.stat_result | None:
         """Keep the published file ``relative`` in the new site, unchanged.
@@ -256,10 +257,8 @@ class Staging:
         return target.stat()
 
     def copy(self, source: Path, relative: str) -> os.stat_result:
-        staged = self._staged(relative)
-        target = self.folder / staged if self.update else self._target(relative)
+        target = self._new(relative)
         shutil.copyfile(source, target)
-        self._written.append((staged, relative))
         return target.stat()
 
     def publish(self, files: Collection[str]) -> None:
