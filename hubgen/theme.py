@@ -179,19 +179,24 @@ class Cached:
         self._outputs: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any, frozenset[str]]] = {}
 
     def __call__(self, macro: Any, *args: Any, **kwargs: Any) -> Any:
+        # A listing of a thousand posts calls this a thousand times: plain loops, no generators.
         if not isinstance(macro, jinja2.runtime.Macro):
             raise TypeError("cached() takes a macro, then its arguments")
         if self.stop is not None and self.stop.is_set():
             raise Stopped
-        values = (*args, *(part for item in sorted(kwargs.items()) for part in item))
-        if not self.keeping or any(isinstance(v, _MUTABLE) for v in values):
+        if not self.keeping:
             return macro(*args, **kwargs)
-        key = (
-            macro._func.__code__,  # the same macro in every page, though imported anew in each
-            len(args),
-            # by type too: Markup('<b>') equals '<b>', True equals 1, and they show otherwise
-            *((type(v), v if isinstance(v, _PLAIN) else id(v)) for v in values),
+        values = (
+            (*args, *(part for item in sorted(kwargs.items()) for part in item)) if kwargs else args
         )
+        # the same macro in every page, though a template may import it anew in each
+        parts: list[Any] = [macro._func.__code__, len(args)]
+        for value in values:
+            if isinstance(value, _MUTABLE):
+                return macro(*args, **kwargs)
+            # by type too: Markup('<b>') equals '<b>', True equals 1, and they show otherwise
+            parts += (type(value), value if isinstance(value, _PLAIN) else id(value))
+        key = tuple(parts)
         outer = Noted.reads
         known = self._outputs.get(key)
         if known is not None:
