@@ -398,9 +398,9 @@ _KINDS: dict[str, tuple[Callable[[Entry, FeedEntry], None], bytes, bytes, bytes]
     "atom": (_atom_entry, b"  <entry>", b"  </entry>\n", b"</feed>\n"),
 }
 
-# ``hubgen serve`` keeps each entry's element as written, by the entry (see ``keep_entries``):
-# the feeds a quick build renders again hold one changed entry among twenty known ones. Kept in
-# the serving process alone, not in the workers it forks for a whole build.
+# ``hubgen serve`` keeps each entry's element (or JSON Feed item) as written, by the entry (see
+# ``keep_entries``): the feeds a quick build renders again hold one changed entry among twenty
+# known ones. Kept in the serving process alone, not in the workers it forks for a whole build.
 _WRITTEN: dict[tuple[int, str], tuple[Entry, bytes]] = {}
 _WRITTEN_KEPT = 4096
 _KEEPER: int | None = None  # the process that keeps them
@@ -489,11 +489,37 @@ def json_feed(path: str, context: Mapping[str, Any], site: Site) -> bytes:
         "feed_url": feed.self_url,
         "language": config.language,
         "authors": [{"name": clean(config.title), "url": feed.home_url}],
-        "items": [_json_item(e) for e in feed.entries],
+        "items": [],
     }
     if feed.icon_url:
         data["favicon"] = feed.icon_url
-    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+    # the bytes json.dumps writes of the whole, with each item written alone (and kept: see
+    # ``_json_written``), indented to its place; a JSON string holds no line break to indent
+    channel = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if not feed.entries:
+        return channel.encode()
+    before, after = channel.encode().split(_NO_ITEMS, 1)
+    items = b",\n    ".join(_json_written(e) for e in feed.entries)
+    return before + b'"items": [\n    ' + items + b"\n  ]" + after
+
+
+_NO_ITEMS = b'"items": []'  # unique: in a JSON string, quotes are escaped
+
+
+def _json_written(entry: Entry) -> bytes:
+    """The JSON of an entry's item, as in a feed (kept by the entry in ``hubgen serve``)."""
+    kept = _WRITTEN if os.getpid() == _KEEPER else None
+    if kept is not None:
+        known = kept.get((id(entry), "json"))
+        if known is not None and known[0] is entry:
+            return known[1]
+    item = json.dumps(_json_item(entry), ensure_ascii=False, indent=2, sort_keys=True)
+    written = item.replace("\n", "\n    ").encode()
+    if kept is not None:
+        kept[(id(entry), "json")] = (entry, written)
+        while len(kept) > _WRITTEN_KEPT:
+            del kept[next(iter(kept))]  # the oldest
+    return written
 
 
 def _json_item(entry: Entry) -> dict[str, Any]:

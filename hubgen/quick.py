@@ -84,16 +84,16 @@ class Snapshot:
                 self.renderer.prints.of(post)
 
     def _warm_feeds(self, stop: threading.Event) -> None:
-        """Render, for nothing, the RSS and Atom feeds that show the newest posts: their entries
-        are then kept as written (``feeds.keep_entries``), and an edit of a new post, the usual
-        one, writes its feeds from those of the others."""
+        """Render, for nothing, the feeds that show the newest posts: their entries are then kept
+        as written (``feeds.keep_entries``), and an edit of a new post, the usual one, writes its
+        feeds from those of the others."""
         if self._shown_in is None:
             return
         for post in self.site.posts[: self.config.feeds.items]:  # newest first
             for index in self._shown_in.get(post.source, []):
                 if stop.is_set():
                     return
-                if index not in self._listed and self.jobs[index].format in ("rss", "atom"):
+                if index not in self._listed and self.jobs[index].format in ("rss", "atom", "json"):
                     self.renderer.render(self.jobs[index], self.site, Problems())
                     self._listed.add(index)
 

@@ -953,25 +953,34 @@ def test_a_session_writes_the_feeds_of_an_edited_post_from_the_entries_it_kept(
     warming.join(timeout=30)
     assert feeds._WRITTEN  # the warming wrote the feeds of the newest posts
     entries_written: list[int] = []  # the entries in each feed feedgen wrote
-    real = feeds._serialized
+    json_items: list[str] = []  # the JSON Feed items written
+    real, real_item = feeds._serialized, feeds._json_item
 
     def counting(generator: Any, kind: str) -> bytes:
         data = real(generator, kind)
         entries_written.append(data.count(b"<item>") + data.count(b"<entry>"))
         return data
 
+    def counting_items(entry: feeds.Entry) -> dict[str, Any]:
+        json_items.append(entry.id)
+        return real_item(entry)
+
     post = root / "content/posts/p5.md"
     for sentence in ("One more sentence.", "And another one."):
         entries_written.clear()
+        json_items.clear()
         post.write_text(post.read_text() + f"\n{sentence}\n")
         session.changed([post])
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(feeds, "_serialized", counting)
+            patch.setattr(feeds, "_json_item", counting_items)
             result = run_build(root, session=session)
-        assert result.published and "atom.xml" in result.rendered
+        assert result.published and "atom.xml" in result.rendered and "feed.json" in result.rendered
         # feedgen wrote channels without entries, and the edited post's entry alone, once for
-        # RSS and once for Atom: every other entry came as kept
+        # RSS and once for Atom; its JSON Feed item was written once for all its feeds: every
+        # other entry came as kept
         assert entries_written.count(1) == 2 and set(entries_written) == {0, 1}
+        assert len(json_items) == 1
         assert tree(root / "public") == clean_build(root, tmp_path / "clean")
 
 
