@@ -97,15 +97,9 @@ class Session:
         """Warm ``snapshot`` with the cycle collector paused, and keep what lives out of later
         collections: a collection of the whole heap (0.4 s at 10,000 posts) holds every thread,
         so one that came by chance would hold up the next edit. That one collection is made
-        first for a new snapshot, soon after its whole build (an earlier snapshot, its Jinja
-        environment and all, may be garbage now); once warm, what is new since is frozen too
-        (collected first only when small: see below).
-
-        It begins ``_WARM_AFTER`` seconds after the build, unless another build begins first:
-        meanwhile the build is reported and the browser loads what it wrote, without a thread
-        that holds the interpreter (the whole-heap collection holds it for 0.4 s)."""
-        if stop.wait(_WARM_AFTER):
-            return
+        first for a new snapshot, just after its whole build, while the browser reloads (an
+        earlier snapshot, its Jinja environment and all, may be garbage now); once warm, what is
+        new since is frozen too (collected first only when small: see below)."""
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -178,9 +172,6 @@ class Session:
         if self.cache is not None:
             self.cache.save(None, {})
 
-
-# seconds from the end of a build to the start of its warming
-_WARM_AFTER = 0.25
 
 # objects made since the last collection (``gc.get_count``) that a warming still collects: a few
 # milliseconds' worth
