@@ -384,7 +384,7 @@ def _build(
         )
         kept = {k: v for k, v in records.items() if v is not None}
         if publish and staging is not None:
-            staging.publish(records.keys())
+            staging.publish(records)
         if session is not None:  # the files are saved when the session closes
             session.cache = cache.carry(
                 *((str(output), kept) if publish else (cache.output, published))

@@ -264,7 +264,7 @@ class Staging:
     def publish(self, files: Collection[str]) -> None:
         """Make the new site, of ``files``, the published one."""
         if self.update:
-            deleted = sorted(self.previous - set(files))
+            deleted = sorted(self.previous.difference(files))  # a dict's keys: looked up
             moves = sorted(self._written, key=lambda move: move[1])
             journal = {"moves": [list(move) for move in moves], "deletes": deleted}
             (self.folder / JOURNAL).write_text(json.dumps(journal), encoding="utf-8")
@@ -372,20 +372,26 @@ def _apply(commit: Path, out: Path) -> None:
                 if folder == out:
                     break
                 folder.rmdir()
-    made: set[Path] = set()
     for move in journal["moves"]:
         # [where it is staged, where it goes]; a name alone in journals of earlier versions
         staged, relative = (move, move) if isinstance(move, str) else move
         source = commit.joinpath(*_parts(staged))
         target = _inside(out, relative, checked)
-        if target is None or not source.is_file():
-            continue  # moved already, by the commit this completes
-        if target.parent not in made:
+        if target is None:
+            continue
+        # moved at once, as nearly always; else the folder is made, or what stands there goes
+        try:
+            source.replace(target)
+        except FileNotFoundError:
+            if not source.is_file():
+                continue  # moved already, by the commit this completes
             _make_folder(out, target.parent)
-            made.add(target.parent)
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-        source.replace(target)
+            source.replace(target)
+        except (IsADirectoryError, NotADirectoryError):
+            _make_folder(out, target.parent)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            source.replace(target)
     shutil.rmtree(commit, ignore_errors=True)
 
 

@@ -465,7 +465,7 @@ def publish(
         if problems.items or len(rendering.files) != len(jobs):
             return None
         records.update({k: v for k, v in rendering.files.items() if v is not None})
-        staging.publish(records.keys())
+        staging.publish(records)
         return rendering
     finally:
         staging.discard()

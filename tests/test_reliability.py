@@ -133,6 +133,34 @@ def test_a_commit_of_an_earlier_version_is_completed(make_site):
     assert not (root / "public/robots.txt").exists() and not commit.exists()
 
 
+def test_a_commit_moves_files_past_what_stands_in_their_way(make_site):
+    """A file where a folder must be, a folder where a file goes, folders not there yet, and a
+    file moved in already (by the commit this completes): each move lands, the last is skipped."""
+    root = _hub(make_site, 2)
+    assert run_build(root).published
+    out, commit = root / "public", root / ".public.commit"
+    (out / "blocked").write_text("a file where a folder must be", encoding="utf-8")
+    (out / "taken/inside").mkdir(parents=True)
+    (out / "taken/inside/old.html").write_text("a folder where a file goes", encoding="utf-8")
+    commit.mkdir()
+    for number, text in enumerate(("first", "second", "third")):
+        (commit / f"{number:06d}").write_text(text, encoding="utf-8")
+    moves = [
+        ["000000", "blocked/index.html"],
+        ["000001", "taken"],
+        ["000002", "new/deep/page.html"],
+        ["000003", "robots.txt"],  # moved already: not in the commit folder
+    ]
+    robots = (out / "robots.txt").read_bytes()
+    journal = {"moves": moves, "deletes": []}
+    (commit / ".hubgen-commit.json").write_text(json.dumps(journal), encoding="utf-8")
+    assert recover(out)
+    assert (out / "blocked/index.html").read_text(encoding="utf-8") == "first"
+    assert (out / "taken").read_text(encoding="utf-8") == "second"
+    assert (out / "new/deep/page.html").read_text(encoding="utf-8") == "third"
+    assert (out / "robots.txt").read_bytes() == robots and not commit.exists()
+
+
 def test_identical_bytes_across_hash_seeds_locales_and_time_zones(tmp_path):
     root = (
         Path(__file__).resolve().parent.parent
