@@ -97,15 +97,9 @@ class Session:
         """Warm ``snapshot`` with the cycle collector paused, and keep what lives out of later
         collections: a collection of the whole heap (0.4 s at 10,000 posts) holds every thread,
         so one that came by chance would hold up the next edit. That one collection is made
-        first for a new snapshot, soon after its whole build (an earlier snapshot, its Jinja
-        environment and all, may be garbage now); once warm, what is new since is frozen too
-        (collected first only when small: see below).
-
-        It begins ``_WARM_AFTER`` seconds after the build, unless another build begins first,
-        so that the build is reported first: begun at once, its collection held the interpreter
-        while the thread that started it waited to go on (``Thread.start`` took 0.6–0.9 s)."""
-        if stop.wait(_WARM_AFTER):
-            return
+        first for a new snapshot, just after its whole build, while the browser reloads (an
+        earlier snapshot, its Jinja environment and all, may be garbage now); once warm, what is
+        new since is frozen too (collected first only when small: see below)."""
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -178,10 +172,6 @@ class Session:
         if self.cache is not None:
             self.cache.save(None, {})
 
-
-# seconds from the end of a build to the start of its warming: its report takes a few
-# milliseconds (a longer wait only moves the warming nearer the next edit)
-_WARM_AFTER = 0.02
 
 # objects made since the last collection (``gc.get_count``) that a warming still collects: a few
 # milliseconds' worth

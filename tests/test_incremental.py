@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 from jinja2 import meta
 from markupsafe import Markup
 
-from hubgen import build as build_module
 from hubgen import feeds, theme, yamlio
 from hubgen.build import Session
 from hubgen.cache import BODIES, FOLDER, PAGES, YAML
@@ -851,8 +850,6 @@ def test_a_warming_stopped_in_a_listing_leaves_it_for_the_next(make_site: MakeSi
     taken as done, and the next warming renders it whole."""
     root = make_site(SITE)
     session = _served(root)
-    assert session._warming is not None
-    session._warming.join(timeout=30)  # warmed whole, listings and all
     session.wait()
     snapshot = session.snapshot
     assert snapshot is not None
@@ -1002,18 +999,3 @@ def test_feeds_are_whole_when_the_kept_entries_let_go_of_one(
         assert run_build(root, session=session).published
         assert len(feeds._WRITTEN) <= 6
         assert tree(root / "public") == clean_build(root, tmp_path / "clean")
-
-
-def test_a_warming_waits_for_the_build_to_be_reported_and_a_new_build_skips_it(
-    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The warming begins a moment after its build (which is reported first, with no thread
-    holding the interpreter); a build that begins before, stops it unbegun."""
-    monkeypatch.setattr(build_module, "_WARM_AFTER", 30.0)
-    root = make_site(SITE)
-    session = _served(root)
-    assert session._warming is not None and session._warming.is_alive()
-    started = time.perf_counter()
-    session.wait()
-    assert time.perf_counter() - started < 5  # not the 30 s it was to wait
-    assert session.snapshot is not None and session.snapshot._shown_in is None  # not warmed
