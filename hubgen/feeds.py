@@ -228,7 +228,7 @@ def post_entry(post: Post, config: SiteConfig, full: bool) -> Entry:
         return known[3]
     entry = _post_entry(post, config, full)
     # a serving process keeps more: its entries as written are kept by the entry (_WRITTEN)
-    if len(_ENTRIES) >= (_WRITTEN_KEPT if os.getpid() == _KEEPER else _ENTRIES_KEPT):
+    if len(_ENTRIES) >= (_WRITTEN_KEPT if _keeping() else _ENTRIES_KEPT):
         del _ENTRIES[next(iter(_ENTRIES))]  # the oldest
     _ENTRIES[id(post)] = (post, config, full, entry)
     return entry
@@ -413,29 +413,43 @@ def keep_entries() -> None:
     _KEEPER = os.getpid()
 
 
+def _keeping() -> bool:
+    return os.getpid() == _KEEPER
+
+
+def _kept(entry: Entry, kind: str) -> bytes | None:
+    """The element of ``entry`` in a feed of ``kind``, as kept; None if it is not."""
+    known = _WRITTEN.get((id(entry), kind))
+    return known[1] if known is not None and known[0] is entry else None
+
+
+def _remember(entry: Entry, kind: str, element: bytes) -> None:
+    _WRITTEN[(id(entry), kind)] = (entry, element)  # the entry too, so no other takes its id
+    while len(_WRITTEN) > _WRITTEN_KEPT:
+        del _WRITTEN[next(iter(_WRITTEN))]  # the oldest
+
+
 def _written(generator: FeedGenerator, entries: Sequence[Entry], kind: str) -> bytes:
     """The feed of ``generator`` (its channel set) with ``entries``, pretty-printed. With entries
     kept, the same bytes from the channel alone and the entries' kept elements."""
     fill, start, end, tail = _KINDS[kind]
-    kept = _WRITTEN if os.getpid() == _KEEPER else None
-    if kept is not None and entries:
-        missing = [e for e in entries if kept.get((id(e), kind), (None,))[0] is not e]
+    if _keeping() and entries:
+        missing = [e for e in entries if _kept(e, kind) is None]
         if len(missing) <= _FEW:
-            for entry in missing:  # written alone, in a feed of the same kind
+            if missing:  # written in a feed of their own, of the same kind
                 alone = _alone(kind)
-                fill(entry, alone.add_entry(order="append"))
-                _keep(_serialized(alone, kind), [entry], kind, start, end)
+                for entry in missing:
+                    fill(entry, alone.add_entry(order="append"))
+                _keep(_serialized(alone, kind), missing, kind, start, end)
             # all of them, unless keeping those let go of one
-            elements = [kept.get((id(e), kind), (None, b"")) for e in entries]
+            elements = [x for e in entries if (x := _kept(e, kind)) is not None]
             channel = _serialized(generator, kind)
-            if channel.endswith(tail) and all(
-                known is entry for (known, _), entry in zip(elements, entries, strict=True)
-            ):
-                return channel[: -len(tail)] + b"".join(xml for _, xml in elements) + tail
+            if channel.endswith(tail) and len(elements) == len(entries):
+                return channel[: -len(tail)] + b"".join(elements) + tail
     for entry in entries:
         fill(entry, generator.add_entry(order="append"))
     xml = _serialized(generator, kind)
-    if kept is not None:
+    if _keeping():
         _keep(xml, entries, kind, start, end)
     return xml
 
@@ -472,9 +486,7 @@ def _keep(xml: bytes, entries: Sequence[Entry], kind: str, start: bytes, end: by
         at = xml.find(start, stop)
     if len(elements) == len(entries):
         for entry, element in zip(entries, elements, strict=True):
-            _WRITTEN[(id(entry), kind)] = (entry, element)
-        while len(_WRITTEN) > _WRITTEN_KEPT:
-            del _WRITTEN[next(iter(_WRITTEN))]  # the oldest
+            _remember(entry, kind, element)
 
 
 def json_feed(path: str, context: Mapping[str, Any], site: Site) -> bytes:
@@ -508,17 +520,14 @@ _NO_ITEMS = b'"items": []'  # unique: in a JSON string, quotes are escaped
 
 def _json_written(entry: Entry) -> bytes:
     """The JSON of an entry's item, as in a feed (kept by the entry in ``hubgen serve``)."""
-    kept = _WRITTEN if os.getpid() == _KEEPER else None
-    if kept is not None:
-        known = kept.get((id(entry), "json"))
-        if known is not None and known[0] is entry:
-            return known[1]
+    keeping = _keeping()
+    known = _kept(entry, "json") if keeping else None
+    if known is not None:
+        return known
     item = json.dumps(_json_item(entry), ensure_ascii=False, indent=2, sort_keys=True)
     written = item.replace("\n", "\n    ").encode()
-    if kept is not None:
-        kept[(id(entry), "json")] = (entry, written)
-        while len(kept) > _WRITTEN_KEPT:
-            del kept[next(iter(kept))]  # the oldest
+    if keeping:
+        _remember(entry, "json", written)
     return written
 
 
