@@ -404,7 +404,7 @@ _KINDS: dict[str, tuple[Callable[[Entry, FeedEntry], None], bytes, bytes, bytes]
 _WRITTEN: dict[tuple[int, str], tuple[Entry, bytes]] = {}
 _WRITTEN_KEPT = 4096
 _KEEPER: int | None = None  # the process that keeps them
-_FEW = 3  # missing entries written one by one; with more, the whole feed is written
+_FEW = 3  # up to this many missing entries are written apart; with more, the whole feed is
 
 
 def keep_entries() -> None:

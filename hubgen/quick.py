@@ -21,7 +21,7 @@ import itertools
 import operator
 import threading
 import zoneinfo
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -67,10 +67,9 @@ class Snapshot:
     def warm(self, stop: threading.Event) -> None:
         """Do now what the first quick build would otherwise do: index which jobs show each
         post, render the long listings (see ``_warm_listings``) and the feeds of the newest posts
-        (``_warm_feeds``). Then fingerprint the posts
-        for the next full build (this one's workers fingerprinted them in their own memory),
-        unless ``stop`` says a build has begun: what is left, it does itself. Begun again after
-        each quick build, it goes on from there."""
+        (``_warm_feeds``). Then fingerprint the posts for the next full build (this one's workers
+        fingerprinted them in their own memory), unless ``stop`` says a build has begun: what is
+        left, it does itself. Begun again after each quick build, it goes on from there."""
         with contextlib.suppress(_Opaque):
             self.shown_in("")
         self.holds_documents(self.root)
@@ -203,15 +202,14 @@ def _posts_in(value: object, seen: dict[int, frozenset[str]]) -> frozenset[str]:
     known = seen.get(id(value))
     if known is not None:
         return known
-    if isinstance(value, tuple | list) and type(value) in (tuple, list):
-        # looked through in C when made of posts or plain values alone
-        kinds = set(map(type, value))
-        if kinds == {Post}:  # a listing: most of them
-            seen[id(value)] = frozenset(map(_SOURCE, value))
-            return seen[id(value)]
-        if all(map(_flat, kinds)):
-            seen[id(value)] = frozenset(v.source for v in value if isinstance(v, Post)) or _NO_POSTS
-            return seen[id(value)]
+    listing = _flat_listing(value)
+    if listing is not None:  # looked through in C
+        items, kinds = listing
+        if kinds == {Post}:  # most of them
+            seen[id(value)] = frozenset(map(_SOURCE, items))
+        else:
+            seen[id(value)] = frozenset(v.source for v in items if isinstance(v, Post)) or _NO_POSTS
+        return seen[id(value)]
     found: set[str] = set()
     for part in _parts(value):
         if part is None or isinstance(part, _LEAVES):  # most parts: no call for them
@@ -223,9 +221,14 @@ def _posts_in(value: object, seen: dict[int, frozenset[str]]) -> frozenset[str]:
     return seen[id(value)]
 
 
-def _flat(kind: type) -> bool:
-    """Whether values of ``kind`` hold no post, or are one."""
-    return kind is type(None) or issubclass(kind, (Post, *_LEAVES))
+def _flat_listing(value: object) -> tuple[Sequence[Any], set[type]] | None:
+    """``value`` and the types of its items, if it is a listing: a tuple or list (not a named
+    tuple) of posts and of values that hold none; else None."""
+    if not isinstance(value, tuple | list) or type(value) not in (tuple, list):
+        return None
+    kinds = set(map(type, value))
+    flat = all(k is type(None) or issubclass(k, (Post, *_LEAVES)) for k in kinds)
+    return (value, kinds) if flat else None
 
 
 def _swap(value: Any, old: Post, new: Post, done: dict[int, Any]) -> Any:
@@ -237,7 +240,7 @@ def _swap(value: Any, old: Post, new: Post, done: dict[int, Any]) -> Any:
     if id(value) in done:
         return done[id(value)]
     result = value
-    if type(value) in (tuple, list) and all(map(_flat, set(map(type, value)))):
+    if _flat_listing(value) is not None:
         # a listing, of posts and plain values alone: looked through without a call per item
         if any(map(operator.is_, value, itertools.repeat(old))):
             items = [new if v is old else v for v in value]
