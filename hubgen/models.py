@@ -28,7 +28,14 @@ class Facet:
     count: int = 0
 
 
-Tag = Facet
+@dataclass(frozen=True)
+class TagRef:
+    """A post's tag: its name (the most used spelling) and page. Its count is the tag's in
+    ``Site.tags``: a post holds none, so that tagging one post changes no other post."""
+
+    name: str
+    slug: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,7 @@ class Post:
     content: Markup
     toc: tuple[TocEntry, ...]
     word_count: int
-    tags: tuple[Tag, ...]
+    tags: tuple[TagRef, ...]
     authors: tuple[Author, ...]
     groups: tuple[GroupRef, ...]
     draft: bool = False

@@ -19,7 +19,7 @@ from hubgen.directory import assemble_directory, by_name, facets
 from hubgen.errors import Problem, Problems, did_you_mean
 from hubgen.links import check_anchors, source_links
 from hubgen.markdown import LinkResolver, MarkdownRenderer, render_html_body
-from hubgen.models import Author, Facet, Group, Page, Post, Rendered
+from hubgen.models import Author, Facet, Group, Page, Post, Rendered, TagRef
 from hubgen.output import give_back_memory
 from hubgen.parallel import parallel_map
 from hubgen.routes import expand, url
@@ -252,6 +252,7 @@ def assemble(
 
     authors = _authors(content, config, posts_docs)
     tags = facets((t for d in posts_docs for t in d.meta.tags), config.permalinks.tag, config)
+    tag_refs = {slug: TagRef(t.name, slug, t.url) for slug, t in tags.items()}
 
     bodies = render_bodies(
         [*posts_docs, *page_docs],
@@ -288,7 +289,7 @@ def assemble(
                 "add 'tags: [...]' so readers find it",
             )
         made = (
-            tuple(dict.fromkeys(tags[slugify(t)] for t in doc.meta.tags)),
+            tuple(dict.fromkeys(tag_refs[slugify(t)] for t in doc.meta.tags)),
             tuple(
                 dict.fromkeys(
                     authors[n if n in authors else slugify(n)] for n in _author_names(doc)

@@ -28,7 +28,17 @@ from markupsafe import Markup
 from hubgen.calendars import Agenda
 from hubgen.feeds import Channel
 from hubgen.groupspec import Join, Location, Meetings, Milestone, Organizer
-from hubgen.models import Author, Facet, Group, GroupRef, Page, Post, Rendered, TocEntry
+from hubgen.models import (
+    Author,
+    Facet,
+    Group,
+    GroupRef,
+    Page,
+    Post,
+    Rendered,
+    TagRef,
+    TocEntry,
+)
 from hubgen.outputs import Alternate, RenderJob
 from hubgen.plan import Paginator
 
@@ -51,6 +61,7 @@ KNOWN: dict[str, type] = {
         Page,
         Paginator,
         RenderJob,
+        TagRef,
         TocEntry,
     )
 }

@@ -18,7 +18,7 @@ import pytest
 from markupsafe import Markup
 
 from hubgen.cache import FOLDER
-from hubgen.models import Facet, Post, TocEntry
+from hubgen.models import Facet, Post, TagRef, TocEntry
 from hubgen.outputs import RenderJob
 from hubgen.plan import Paginator
 from hubgen.stored import Decoder, Encoder, Unstorable
@@ -273,7 +273,8 @@ def _post(n: int, tags: tuple[Facet, ...]) -> Post:
 
 
 def test_stored_values_come_back_equal_with_their_types_and_sharing() -> None:
-    tag = Facet("Mentoring", "mentoring", "/tags/mentoring/", 3)
+    facet = Facet("Mentoring", "mentoring", "/tags/mentoring/", 3)
+    tag = TagRef(facet.name, facet.slug, facet.url)
     posts = [_post(n, (tag,)) for n in range(12)]
     pages = tuple((n, f"/page/{n}/") for n in range(1, 11))  # long: written once, shared
     jobs = [
@@ -288,6 +289,7 @@ def test_stored_values_come_back_equal_with_their_types_and_sharing() -> None:
                 "paginator": Paginator(n, 10, None, None, pages),
                 "where": PurePosixPath("a/b"),
                 "seen": frozenset({"x"}),
+                "tag": facet,
             },
             lastmod=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         )
