@@ -12,8 +12,8 @@ from hubgen.config import SiteConfig
 from hubgen.errors import Problems
 from hubgen.feeds import STYLESHEET, Channel, newest_first
 from hubgen.groupspec import KIND_LABELS, KINDS
-from hubgen.models import Post
-from hubgen.outputs import Alternate, RenderJob, alternates, with_links
+from hubgen.models import Facet, Post
+from hubgen.outputs import Alternate, RenderJob, alternates, formats_for, with_links
 from hubgen.routes import expand, url
 from hubgen.site import Site
 
@@ -87,36 +87,111 @@ def post_job(config: SiteConfig, posts: Sequence[Post], index: int) -> RenderJob
     )
 
 
+class _Planner:
+    """Jobs as the plan makes them, with each page's own feeds and calendar noted for linking."""
+
+    def __init__(self, site: Site, icon: str | None) -> None:
+        self.site, self.config, self.icon = site, site.config, icon
+        self.jobs: list[RenderJob] = []
+        self.own: dict[str, tuple[Alternate, ...]] = {}  # page path -> its feeds and calendar
+
+    def outputs(
+        self, kind: str, paths: Sequence[str], feed: Channel | None, agenda: Agenda | None = None
+    ) -> tuple[Alternate, ...]:
+        if feed is not None:  # what its feeds show, no more: an older post is in none of them
+            limit = self.config.feeds.items
+            feed = replace(feed, posts=feed.posts[:limit], groups=feed.groups[:limit])
+        extra, links = alternates(kind, paths[0], self.config, feed, agenda)
+        self.jobs.extend(extra)
+        self.own.update(dict.fromkeys(paths, links))
+        return links
+
+    def site_channel(self) -> Channel:
+        config = self.config
+        return Channel(
+            config.title,
+            config.description or f"New posts on {config.title}",
+            "/",
+            self.site.posts,
+            icon=self.icon,
+        )
+
+    def site_feeds(self) -> tuple[Alternate, ...]:
+        """The links of the site's feeds, which every page has (without making their jobs)."""
+        return alternates("home", "/", self.config, self.site_channel())[1]
+
+    def tags_index(self) -> None:
+        config = self.config
+        self.jobs.append(
+            RenderJob(
+                "/tags/",
+                "tags.html",
+                "tags",
+                "the tag index",
+                "Tags",
+                f"All tags used on {config.title}",
+                {"tags": self.site.tags},
+            )
+        )
+
+    def tag(self, tag: Facet) -> None:
+        config, site = self.config, self.site
+        posts = site.posts_by_tag[tag.slug]
+        first = expand(config.permalinks.tag, tag.slug)
+        pages = list(paginate(posts, config.posts_per_page, first, site))
+        self.outputs(
+            "tag",
+            [path for path, _, _ in pages],
+            Channel(
+                f"Posts tagged {tag.name} — {config.title}",
+                f"New posts tagged {tag.name} on {config.title}",
+                first,
+                posts,
+                icon=self.icon,
+            ),
+        )
+        for path, chunk, paginator in pages:
+            self.jobs.append(
+                RenderJob(
+                    path,
+                    "tag.html",
+                    "tag",
+                    f"the tag '{tag.name}'",
+                    f"Posts tagged {tag.name}",
+                    f"Posts tagged {tag.name} on {config.title}",
+                    {"tag": tag, "posts": chunk, "paginator": paginator},
+                    _latest(chunk),
+                )
+            )
+
+    def linked(self, site_feeds: Sequence[Alternate]) -> list[RenderJob]:
+        return [with_links(job, self.own.get(job.path, ()), site_feeds) for job in self.jobs]
+
+
+def tag_span(config: SiteConfig, count: int) -> int:
+    """How many jobs a tag of ``count`` posts has in the plan: its feeds, then its pages."""
+    return len(formats_for("tag", config.feeds)) + max(1, -(-count // config.posts_per_page))
+
+
+def tag_section(site: Site, tags: Sequence[Facet], icon: str | None) -> list[RenderJob]:
+    """The job of the tag index, then those of ``tags``, as ``plan`` makes them (a session's
+    quick build of a retagged post makes them again alone)."""
+    planner = _Planner(site, icon)
+    planner.tags_index()
+    for tag in tags:
+        planner.tag(tag)
+    return planner.linked(planner.site_feeds())
+
+
 def plan(site: Site, problems: Problems, icon: str | None = None) -> list[RenderJob]:
     """All render jobs of the site, in a stable order. ``icon``: the site path of its icon."""
     config = site.config
     per_page = config.posts_per_page
-    jobs: list[RenderJob] = []
-    own: dict[str, tuple[Alternate, ...]] = {}  # page path -> its feeds and calendar
-
-    def outputs(
-        kind: str, paths: Sequence[str], feed: Channel | None, agenda: Agenda | None = None
-    ) -> tuple[Alternate, ...]:
-        if feed is not None:  # what its feeds show, no more: an older post is in none of them
-            limit = config.feeds.items
-            feed = replace(feed, posts=feed.posts[:limit], groups=feed.groups[:limit])
-        extra, links = alternates(kind, paths[0], config, feed, agenda)
-        jobs.extend(extra)
-        own.update(dict.fromkeys(paths, links))
-        return links
+    planner = _Planner(site, icon)
+    jobs, outputs = planner.jobs, planner.outputs
 
     home_paths = [path for path, _, _ in paginate(site.posts, per_page, "/", site)]
-    site_feeds = outputs(
-        "home",
-        home_paths,
-        Channel(
-            config.title,
-            config.description or f"New posts on {config.title}",
-            "/",
-            site.posts,
-            icon=icon,
-        ),
-    )
+    site_feeds = outputs("home", home_paths, planner.site_channel())
     for path, chunk, paginator in paginate(site.posts, per_page, "/", site):
         title = (
             config.title if paginator.number == 1 else f"{config.title}, page {paginator.number}"
@@ -148,44 +223,9 @@ def plan(site: Site, problems: Problems, icon: str | None = None) -> list[Render
             )
         )
 
-    jobs.append(
-        RenderJob(
-            "/tags/",
-            "tags.html",
-            "tags",
-            "the tag index",
-            "Tags",
-            f"All tags used on {config.title}",
-            {"tags": site.tags},
-        )
-    )
+    planner.tags_index()
     for tag in site.tags:
-        posts = site.posts_by_tag[tag.slug]
-        first = expand(config.permalinks.tag, tag.slug)
-        outputs(
-            "tag",
-            [path for path, _, _ in paginate(posts, per_page, first, site)],
-            Channel(
-                f"Posts tagged {tag.name} — {config.title}",
-                f"New posts tagged {tag.name} on {config.title}",
-                first,
-                posts,
-                icon=icon,
-            ),
-        )
-        for path, chunk, paginator in paginate(posts, per_page, first, site):
-            jobs.append(
-                RenderJob(
-                    path,
-                    "tag.html",
-                    "tag",
-                    f"the tag '{tag.name}'",
-                    f"Posts tagged {tag.name}",
-                    f"Posts tagged {tag.name} on {config.title}",
-                    {"tag": tag, "posts": chunk, "paginator": paginator},
-                    _latest(chunk),
-                )
-            )
+        planner.tag(tag)
 
     counted = [(a, len(site.posts_by_author.get(a.slug, ()))) for a in site.authors]
     jobs.append(
@@ -361,8 +401,7 @@ def plan(site: Site, problems: Problems, icon: str | None = None) -> list[Render
                 in_sitemap=False,
             )
         )
-    jobs = [with_links(job, own.get(job.path, ()), site_feeds) for job in jobs]
-    return _unique(jobs, problems)
+    return _unique(planner.linked(site_feeds), problems)
 
 
 def _files_under(group: Any, attribute: str, slug: str) -> bool:
