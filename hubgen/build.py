@@ -418,6 +418,7 @@ def _build(
             tuple(problems.items),
             pages,
             files,
+            icon,
         )
         renderer.keep_macros()  # for the quick builds of this session: see ``Cached``
     if state is not None:

@@ -25,19 +25,20 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from hubgen import yamlio
 from hubgen.cache import BuildCache, Page
 from hubgen.config import SiteConfig
-from hubgen.content import Document, base_slug, parse_document
+from hubgen.content import Document, base_slug, parse_document, slugify
+from hubgen.directory import by_name, facets
 from hubgen.errors import Problem, Problems
 from hubgen.fingerprint import Fingerprints, Unknown
 from hubgen.links import Linked, check_anchors
-from hubgen.models import Post, Rendered
+from hubgen.models import Facet, Post, Rendered, TagRef
 from hubgen.output import Staging
 from hubgen.outputs import FORMATS, RenderJob
-from hubgen.plan import post_job
+from hubgen.plan import post_job, tag_section, tag_span
 from hubgen.render import Renderer, Rendering, render_all
 from hubgen.routes import output_file
 from hubgen.site import Assembled, Site, make_post, render_bodies
@@ -58,6 +59,7 @@ class Snapshot:
     problems: tuple[Problem, ...]  # warnings only
     pages: int
     files: int
+    icon: str | None  # the site path of the site's icon, which its feeds show
     _shown_in: dict[str, list[int]] | None = field(default=None, repr=False)
     _opaque: bool = False
     _folders: set[Path] | None = field(default=None, repr=False)
@@ -130,6 +132,32 @@ class Snapshot:
                     self._listed.add(index)
         finally:
             cached.stop = None
+
+    def respliced(self, splice: _Splice) -> None:
+        """Take the jobs of ``splice`` for the snapshot's, and move what it knew of them."""
+        remap = splice.remap
+        self.jobs = splice.jobs
+        self._listed = {remap[i] for i in self._listed if remap[i] >= 0}
+        if self._shown_in is None:
+            return
+        shown: dict[str, list[int]] = {}
+        for source, indexes in self._shown_in.items():
+            moved = [remap[i] for i in indexes if remap[i] >= 0]
+            if moved:
+                shown[source] = moved
+        seen: dict[int, frozenset[str]] = {}
+        touched = set()
+        try:
+            for index in splice.fresh_at:
+                for found in _posts_in(self.jobs[index].context, seen):
+                    shown.setdefault(found, []).append(index)
+                    touched.add(found)
+        except _Opaque:
+            self._shown_in, self._opaque = None, True
+            return
+        for source in touched:
+            shown[source].sort()
+        self._shown_in = shown
 
     def holds_documents(self, path: Path) -> bool:
         """Whether ``path`` is (or was) a folder with posts or pages in it, however deep."""
@@ -231,34 +259,34 @@ def _flat_listing(value: object) -> tuple[Sequence[Any], set[type]] | None:
     return (value, kinds) if flat else None
 
 
-def _swap(value: Any, old: Post, new: Post, done: dict[int, Any]) -> Any:
-    """``value`` with the post ``old`` put as ``new`` wherever it is, however deep."""
-    if value is old:
-        return new
-    if isinstance(value, Post) or value is None or isinstance(value, _LEAVES):
+def _swap(value: Any, swaps: Mapping[int, Post], done: dict[int, Any]) -> Any:
+    """``value`` with each post made again put in place of the old one (``swaps``: the new post
+    by the id of the old), however deep."""
+    if isinstance(value, Post):
+        return swaps.get(id(value), value)
+    if value is None or isinstance(value, _LEAVES):
         return value
     if id(value) in done:
         return done[id(value)]
     result = value
     if _flat_listing(value) is not None:
         # a listing, of posts and plain values alone: looked through without a call per item
-        if any(map(operator.is_, value, itertools.repeat(old))):
-            items = [new if v is old else v for v in value]
+        if not swaps.keys().isdisjoint(map(id, value)):
+            items = [swaps.get(id(v), v) for v in value]
             result = tuple(items) if type(value) is tuple else items
     elif type(value) in (tuple, list):
         items = [
-            (new if v is old else v) if isinstance(v, Post) else _swap(v, old, new, done)
-            for v in value
+            swaps.get(id(v), v) if isinstance(v, Post) else _swap(v, swaps, done) for v in value
         ]
         if any(a is not b for a, b in zip(items, value, strict=True)):
             result = tuple(items) if type(value) is tuple else items
     elif type(value) is dict:
-        changed = {k: _swap(v, old, new, done) for k, v in value.items()}
+        changed = {k: _swap(v, swaps, done) for k, v in value.items()}
         if any(changed[k] is not v for k, v in value.items()):
             result = changed
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         names = [f.name for f in dataclasses.fields(value)]
-        swapped = {n: _swap(getattr(value, n), old, new, done) for n in names}
+        swapped = {n: _swap(getattr(value, n), swaps, done) for n in names}
         if any(swapped[n] is not getattr(value, n) for n in names):
             result = replace(value, **swapped)
     elif _posts_in(value, {}):  # a set, a named tuple, another kind of mapping: with the post
@@ -267,35 +295,37 @@ def _swap(value: Any, old: Post, new: Post, done: dict[int, Any]) -> Any:
     return result
 
 
-def _swap_site(site: Site, old: Post, new: Post) -> Site:
+def _swap_site(site: Site, swaps: Mapping[int, Post], olds: Iterable[Post]) -> Site:
+    """``site`` with the posts made again in place of the old ones (``olds``)."""
+
     def listed(posts: tuple[Post, ...]) -> tuple[Post, ...]:
-        for index, post in enumerate(posts):
-            if post is old:
-                return (*posts[:index], new, *posts[index + 1 :])
-        return posts
+        if swaps.keys().isdisjoint(map(id, posts)):
+            return posts
+        return tuple([swaps.get(id(p), p) for p in posts])
 
     def by(
         groups: Mapping[str, tuple[Post, ...]], keys: Iterable[str]
     ) -> dict[str, tuple[Post, ...]]:
         swapped = dict(groups)
-        for key in keys:
+        for key in set(keys):
             if key in swapped:
                 swapped[key] = listed(swapped[key])
         return swapped
 
+    olds = list(olds)
     return replace(
         site,
         posts=listed(site.posts),
-        posts_by_tag=by(site.posts_by_tag, (t.slug for t in old.tags)),
-        posts_by_author=by(site.posts_by_author, (a.slug for a in old.authors)),
-        posts_by_group=by(site.posts_by_group, (g.slug for g in old.groups)),
+        posts_by_tag=by(site.posts_by_tag, (t.slug for p in olds for t in p.tags)),
+        posts_by_author=by(site.posts_by_author, (a.slug for p in olds for a in p.authors)),
+        posts_by_group=by(site.posts_by_group, (g.slug for p in olds for g in p.groups)),
     )
 
 
-def placed(doc: Document) -> tuple[object, ...]:
-    """What of a document decides where its post goes and what lists it: its URL, dates, tags,
-    authors, groups, draft state (not its title, summary, image, id, other keys, or body). Its
-    file is the one its source names."""
+def placed(doc: Document, tags: bool = True) -> tuple[object, ...]:
+    """What of a document decides where its post goes and what lists it: its URL, dates, tags
+    (unless not ``tags``), authors, groups, draft state (not its title, summary, image, id,
+    other keys, or body). Its file is the one its source names."""
     meta = doc.meta
     return (
         doc.kind,
@@ -308,7 +338,7 @@ def placed(doc: Document) -> tuple[object, ...]:
         meta.date,
         meta.updated,
         meta.slug,
-        meta.tags,
+        meta.tags if tags else (),
         meta.authors,
         meta.author,
         meta.groups,
@@ -316,11 +346,12 @@ def placed(doc: Document) -> tuple[object, ...]:
     )
 
 
-def _alike(a: Document, b: Document) -> bool:
-    """Whether two readings of a file put its post in the same place (types and all)."""
+def _alike(a: Document, b: Document, tags: bool = True) -> bool:
+    """Whether two readings of a file put its post in the same place (types and all), but for
+    its tags unless ``tags``."""
     try:
         prints = Fingerprints()
-        return prints.of(placed(a)) == prints.of(placed(b))
+        return prints.of(placed(a, tags)) == prints.of(placed(b, tags))
     except Unknown:
         return False
 
@@ -359,7 +390,7 @@ def rebuild_post(
     known = posts.get(source) if source is not None else None
     if source is None or known is None:
         return None  # not a published post
-    old_doc, _, made, old_post = known
+    old_doc, _, made, _ = known
     if any(p.path == source for p in snapshot.problems):
         return None  # its warnings may go with the old body
     problems = Problems()
@@ -370,8 +401,11 @@ def rebuild_post(
     with yamlio.remembering(cache.yaml):
         slug = base_slug("post", old_doc.file, folder)
         doc = parse_document("post", raw, old_doc.file, source, slug, snapshot.config, problems)
-    if doc is None or problems.items or not _alike(doc, old_doc):
+    if doc is None or problems.items or not _alike(doc, old_doc, tags=False):
         return None
+    retagged = not _alike(doc, old_doc)
+    if retagged and not doc.meta.tags:
+        return None  # a post without tags is warned of
     rendered = render_bodies(
         [doc], bodies.urls, bodies.unpublished, snapshot.config, problems, cache
     ).get(source)
@@ -384,33 +418,199 @@ def rebuild_post(
     page_url = bodies.anchored[at][1]
     anchored = list(bodies.anchored)
     anchored[at] = (source, page_url, rendered)
-    post = make_post(doc, rendered, made)
+    # the posts made again: this one, and (retagged) those of a tag whose name changed
+    remade = {source: (doc, rendered, made)}
+    if retagged:
+        remade.update(_retagged(site, posts, doc, rendered, made))
+    olds = {src: posts[src][3] for src in remade}
+    new = {src: make_post(*parts) for src, parts in remade.items()}
+    swaps = {id(olds[src]): new[src] for src in remade}
+    new_site = replace(
+        _swap_site(site, swaps, olds.values()), bodies=replace(bodies, anchored=tuple(anchored))
+    )
+    relisted: dict[str, Facet | None] = {}
+    if retagged:
+        new_site, relisted = _relisted(new_site, site, olds[source], new[source])
     try:
-        indexes = snapshot.shown_in(source)
+        shows: dict[int, list[str]] = {}
+        for src in remade:
+            for index in snapshot.shown_in(src):
+                shows.setdefault(index, []).append(src)
+        indexes = sorted(shows)
         done: dict[int, Any] = {}
-        jobs = [_swap(snapshot.jobs[i], old_post, post, done) for i in indexes]
+        jobs = [_swap(snapshot.jobs[i], swaps, done) for i in indexes]
     except _Opaque:
         return None
-    new_site = replace(
-        _swap_site(site, old_post, post), bodies=replace(bodies, anchored=tuple(anchored))
-    )
-    # The post's own page takes more than its context from the post (its description): made
-    # again the way the plan makes it, with the context (and the links ``with_links`` added).
-    own = next(i for i, p in enumerate(new_site.posts) if p is post)
-    freshen(jobs, post, post_job(snapshot.config, new_site.posts, own))
+    # A post's own page takes more than its context from the post (its description): made again
+    # the way the plan makes it, with the context (and the links ``with_links`` added).
+    made_ids = {id(p) for p in new.values()}
+    where = {id(p): i for i, p in enumerate(new_site.posts) if id(p) in made_ids}
+    for post in new.values():
+        freshen(jobs, post, post_job(snapshot.config, new_site.posts, where[id(post)]))
+    everything = list(snapshot.jobs)
+    for i, job in zip(indexes, jobs, strict=True):
+        everything[i] = job
+    splice = _Splice(everything, site, new_site, relisted, snapshot.icon) if relisted else None
+    if splice is not None and not splice.ok:
+        return None
     records = dict(cache.pages)
     prints = snapshot.renderer.prints
-    todo = [job for job in jobs if not kept(records, job.path, job.source, old_post, post, prints)]
-    rendering = publish(todo, snapshot.renderer, new_site, records, staging(records))
+    todo = [
+        job
+        for i, job in zip(indexes, jobs, strict=True)
+        if (splice is None or splice.remap[i] >= 0)
+        and not all(kept(records, job.path, job.source, olds[s], new[s], prints) for s in shows[i])
+    ]
+    box = staging(records)
+    sitemap: bool | list[RenderJob] = False
+    if splice is not None:
+        if any(f in records for f in splice.added):
+            box.discard()
+            return None  # a new tag page goes where another file is: the full build tells
+        todo += splice.fresh
+        for relative in splice.removed:
+            records.pop(relative, None)
+        sitemap = splice.jobs if splice.sitemap else False
+    rendering = publish(todo, snapshot.renderer, new_site, records, box, sitemap)
     if rendering is None:
         return None
-    for i, job in zip(indexes, jobs, strict=True):
-        snapshot.jobs[i] = job
     snapshot.site = new_site
+    if splice is None:
+        snapshot.jobs = everything
+    else:
+        snapshot.respliced(splice)
+        added, removed = splice.added, splice.removed
+        snapshot.pages += sum(f.endswith(".html") for f in added) - sum(
+            f.endswith(".html") for f in removed
+        )
+        snapshot.files += len(added) - len(removed)
     linked.unlinks(source, page_url, bodies.anchored[at][2].fragments)
     linked.links(source, page_url, rendered.fragments)
-    posts[source] = (doc, rendered, made, post)
+    for src, (parts_doc, parts_rendered, parts_made) in remade.items():
+        posts[src] = (parts_doc, parts_rendered, parts_made, new[src])
     return records, rendering.rendered
+
+
+def _retagged(
+    site: Site, posts: Assembled, doc: Document, rendered: Rendered, made: tuple[object, ...]
+) -> dict[str, tuple[Document, Rendered, tuple[object, ...]]]:
+    """What the post of ``doc``, retagged, and the others a full build makes again are made of:
+    its tags as a full build links them, and those of the posts of a tag whose name (its most
+    used spelling) changed, by source."""
+    config = site.config
+    old = posts[doc.source][3]
+    slugs = {slugify(t) for t in doc.meta.tags} | {t.slug for t in old.tags}
+    members = {p.source for s in slugs for p in site.posts_by_tag.get(s, ())} - {doc.source}
+    docs = [*(posts[m][0] for m in sorted(members)), doc]
+    names = (t for d in docs for t in d.meta.tags if slugify(t) in slugs)
+    refs = {
+        slug: TagRef(f.name, slug, f.url)
+        for slug, f in facets(names, config.permalinks.tag, config).items()
+    }
+    remade = {doc.source: (doc, rendered, (_linked_tags(doc, refs), *made[1:]))}
+    for slug, ref in refs.items():
+        for other in site.posts_by_tag.get(slug, ()):
+            if other.source != doc.source and ref not in other.tags:  # renamed
+                other_doc, other_body, other_made, _ = posts[other.source]
+                tags = tuple(refs.get(t.slug, t) for t in other.tags)
+                remade[other.source] = (other_doc, other_body, (tags, *other_made[1:]))
+    return remade
+
+
+def _linked_tags(doc: Document, refs: Mapping[str, TagRef]) -> tuple[TagRef, ...]:
+    """A post's tags as ``site.assemble`` links them."""
+    return tuple(dict.fromkeys(refs[slugify(t)] for t in doc.meta.tags))
+
+
+def _relisted(
+    site: Site, before: Site, old: Post, post: Post
+) -> tuple[Site, dict[str, Facet | None]]:
+    """``site`` with the tags the retagged post had (``old``) or has listing it where it goes
+    now; and those tags, by slug, that it lists otherwise than ``before`` (None: gone)."""
+    by_tag = dict(site.posts_by_tag)
+    tags = {t.slug: t for t in before.tags}
+    relisted: dict[str, Facet | None] = {}
+    refs = {t.slug: t for t in post.tags}
+    for slug in sorted({t.slug for t in old.tags} | refs.keys()):
+        members = [p for p in by_tag.get(slug, ()) if p.source != post.source]
+        if slug in refs:
+            members.append(post)
+            members.sort(key=lambda p: (p.date, p.source), reverse=True)
+        facet = None
+        if members:
+            ref = refs.get(slug) or next(t for t in members[0].tags if t.slug == slug)
+            facet = Facet(ref.name, slug, ref.url, len(members))
+            by_tag[slug] = tuple(members)
+        else:
+            del by_tag[slug]
+        if facet != tags.get(slug):
+            relisted[slug] = facet
+            if facet is None:
+                del tags[slug]
+            else:
+                tags[slug] = facet
+    return replace(
+        site, posts_by_tag=dict(sorted(by_tag.items())), tags=by_name(tags.values())
+    ), relisted
+
+
+class _Splice:
+    """The site's jobs with those of the tag index and of the relisted tags made again, in the
+    places the plan gives them: ``ok`` when the jobs are as the plan made them."""
+
+    def __init__(
+        self,
+        jobs: list[RenderJob],
+        before: Site,
+        after: Site,
+        relisted: Mapping[str, Facet | None],
+        icon: str | None,
+    ) -> None:
+        self.ok = False
+        config = after.config
+        start = next((i for i, job in enumerate(jobs) if job.kind == "tags"), None)
+        if start is None:
+            return
+        spans: dict[str, range] = {}
+        at = start + 1
+        for tag in before.tags:
+            spans[tag.slug] = range(at, at + tag_span(config, tag.count))
+            at = spans[tag.slug].stop
+        if at >= len(jobs) or jobs[at].kind != "authors":
+            return  # not as the plan made them
+        made = iter(tag_section(after, [t for t in after.tags if t.slug in relisted], icon))
+        self.remap = [-1] * len(jobs)  # each old job's new index; -1: made again, or gone
+        self.remap[:start] = range(start)
+        self.jobs = jobs[:start]
+        self.fresh_at = [start]  # the indexes of the jobs made again
+        self.jobs.append(next(made))
+        for tag in after.tags:
+            if tag.slug in relisted:
+                span = tag_span(config, tag.count)
+                self.fresh_at.extend(range(len(self.jobs), len(self.jobs) + span))
+                self.jobs.extend(itertools.islice(made, span))
+            else:
+                old = spans[tag.slug]
+                self.remap[old.start : old.stop] = range(len(self.jobs), len(self.jobs) + len(old))
+                self.jobs.extend(jobs[old.start : old.stop])
+        self.remap[at:] = range(len(self.jobs), len(self.jobs) + len(jobs) - at)
+        self.jobs.extend(jobs[at:])
+        self.fresh = [self.jobs[i] for i in self.fresh_at]
+        gone = [
+            jobs[start],
+            *(jobs[i] for t in before.tags if t.slug in relisted for i in spans[t.slug]),
+        ]
+        before_files = {output_file(job.path) for job in gone}
+        after_files = {output_file(job.path) for job in self.fresh}
+        if None in before_files or None in after_files:
+            return
+        self.added = cast(set[str], after_files - before_files)
+        self.removed = cast(set[str], before_files - after_files)
+        # the sitemap lists the pages in the plan's order, each with its date
+        self.sitemap = [(j.path, j.lastmod) for j in gone if j.in_sitemap] != [
+            (j.path, j.lastmod) for j in self.fresh if j.in_sitemap
+        ]
+        self.ok = True
 
 
 def freshen(jobs: list[RenderJob], post: Post, fresh: RenderJob) -> int | None:
@@ -448,10 +648,11 @@ def publish(
     site: Site,
     records: dict[str, Page],
     staging: Staging,
+    sitemap: Sequence[RenderJob] | bool = False,
 ) -> Rendering | None:
     """Render ``jobs`` into ``staging`` and publish the site of ``records``, brought up to date
-    with what they wrote: the last step of a quick build. None, and nothing published, when a
-    job fails."""
+    with what they wrote: the last step of a quick build. ``sitemap``: the site's jobs, when its
+    sitemap changed. None, and nothing published, when a job fails."""
     problems = Problems()
     try:
         rendering = render_all(
@@ -462,10 +663,10 @@ def publish(
             staging,
             None,
             records,
-            sitemap=False,
+            sitemap=sitemap,
             fingerprints=False,
         )
-        if problems.items or len(rendering.files) != len(jobs):
+        if problems.items or len(rendering.files) != len(jobs) + (sitemap is not False):
             return None
         records.update({k: v for k, v in rendering.files.items() if v is not None})
         staging.publish(records)

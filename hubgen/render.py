@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -256,7 +256,7 @@ def render_all(
     staging: Staging | None = None,
     progress: Callable[[int, int], None] | None = None,
     previous: Mapping[str, Page] | None = None,
-    sitemap: bool = True,
+    sitemap: bool | Sequence[RenderJob] = True,
     fingerprints: bool = True,
 ) -> Rendering:
     """Render every job, then the sitemap and robots.txt, into ``staging``.
@@ -267,7 +267,8 @@ def render_all(
     that way); the jobs left are spread over worker processes, which fingerprint them when no
     earlier build did, render them and write their files themselves. Without ``fingerprints``
     (a quick build, which knows its jobs changed) every job is rendered, and recorded with an
-    empty fingerprint, which the next build's never matches.
+    empty fingerprint, which the next build's never matches. ``sitemap``: whether ``jobs`` are
+    the site's, whose sitemap is written; or the site's jobs, when ``jobs`` are some of them.
     """
 
     def render_one(
@@ -323,17 +324,40 @@ def render_all(
         if done:
             files[relative] = page
             rendered.append(relative)
-    if not sitemap:  # ``jobs`` are not all the site's: its sitemap is left as it is
+    if sitemap is False:  # ``jobs`` are not all the site's: its sitemap is left as it is
         return Rendering(files, tuple(rendered))
+    listed: Iterable[tuple[RenderJob, str | None]] = zip(jobs, targets, strict=True)
+    published: Mapping[str, object] = files
+    if sitemap is not True:  # the site's jobs, of which ``jobs`` are some, published before
+        listed = ((job, output_file(job.path)) for job in sitemap if job.in_sitemap)
+        published = {**(previous or {}), **files}
+    entries = []
+    for job, target_file in listed:
+        if job.in_sitemap and target_file in published:
+            lastmod = job.lastmod.date().isoformat() if job.lastmod else None
+            entries.append(SitemapEntry(absolute(site.config, url(site.config, job.path)), lastmod))
+    made = [("/sitemap.xml", "sitemap.xml", {"entries": entries})]
+    if sitemap is True:  # (robots.txt depends on the config alone)
+        made.append(("/robots.txt", "robots.txt", {}))
+    for path, name, context in made:
+        job = RenderJob(path, name, "data", "the " + name, name, context=context, in_sitemap=False)
+        data = renderer.render(job, site, problems)
+        if data is not None:
+            written = staging.write(path.lstrip("/"), data) if staging is not None else None
+            files[path.lstrip("/")] = (
+                Page("", written.st_size, written.st_mtime_ns) if written is not None else None
+            )
+            rendered.append(path.lstrip("/"))
+    return Rendering(files, tuple(rendered))
     entries = []
     for job, target_file in zip(jobs, targets, strict=True):
         if job.in_sitemap and target_file in files:
             lastmod = job.lastmod.date().isoformat() if job.lastmod else None
             entries.append(SitemapEntry(absolute(site.config, url(site.config, job.path)), lastmod))
-    for path, name, context in (
-        ("/sitemap.xml", "sitemap.xml", {"entries": entries}),
-        ("/robots.txt", "robots.txt", {}),
-    ):
+    made = [("/sitemap.xml", "sitemap.xml", {"entries": entries})]
+    if sitemap is True:  # (robots.txt depends on the config alone)
+        made.append(("/robots.txt", "robots.txt", {}))
+    for path, name, context in made:
         job = RenderJob(path, name, "data", "the " + name, name, context=context, in_sitemap=False)
         data = renderer.render(job, site, problems)
         if data is not None:
