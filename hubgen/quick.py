@@ -65,6 +65,7 @@ class Snapshot:
     _folders: set[Path] | None = field(default=None, repr=False)
     _listed: set[int] = field(default_factory=set, repr=False)  # jobs ``_warm_listings`` did
     _linked: Linked | None = field(default=None, repr=False)
+    _splices: list[_Splice] = field(default_factory=list, repr=False)  # not yet in ``_shown_in``
 
     def warm(self, stop: threading.Event) -> None:
         """Do now what the first quick build would otherwise do: index which jobs show each
@@ -134,30 +135,38 @@ class Snapshot:
             cached.stop = None
 
     def respliced(self, splice: _Splice) -> None:
-        """Take the jobs of ``splice`` for the snapshot's, and move what it knew of them."""
+        """Take the jobs of ``splice`` for the snapshot's. Which jobs show each post is moved
+        with them at the next need, which is the warming's (see ``shown_in``)."""
         remap = splice.remap
         self.jobs = splice.jobs
         self._listed = {remap[i] for i in self._listed if remap[i] >= 0}
-        if self._shown_in is None:
-            return
-        shown: dict[str, list[int]] = {}
-        for source, indexes in self._shown_in.items():
-            moved = [remap[i] for i in indexes if remap[i] >= 0]
-            if moved:
-                shown[source] = moved
-        seen: dict[int, frozenset[str]] = {}
-        touched = set()
-        try:
-            for index in splice.fresh_at:
-                for found in _posts_in(self.jobs[index].context, seen):
-                    shown.setdefault(found, []).append(index)
-                    touched.add(found)
-        except _Opaque:
-            self._shown_in, self._opaque = None, True
-            return
-        for source in touched:
-            shown[source].sort()
-        self._shown_in = shown
+        if self._shown_in is not None:
+            self._splices.append(splice)
+
+    def _moved(self) -> None:
+        """Move the index of which jobs show each post with the splices made since."""
+        for splice in self._splices:
+            if self._shown_in is None:
+                break
+            remap, shown = splice.remap, {}
+            for source, indexes in self._shown_in.items():
+                moved = [remap[i] for i in indexes if remap[i] >= 0]
+                if moved:
+                    shown[source] = moved
+            seen: dict[int, frozenset[str]] = {}
+            touched = set()
+            try:
+                for index in splice.fresh_at:
+                    for found in _posts_in(splice.jobs[index].context, seen):
+                        shown.setdefault(found, []).append(index)
+                        touched.add(found)
+            except _Opaque:
+                self._shown_in, self._opaque = None, True
+                break
+            for source in touched:
+                shown[source].sort()
+            self._shown_in = shown
+        self._splices.clear()
 
     def holds_documents(self, path: Path) -> bool:
         """Whether ``path`` is (or was) a folder with posts or pages in it, however deep."""
@@ -181,6 +190,8 @@ class Snapshot:
     def shown_in(self, source: str) -> list[int]:
         """The jobs that show the post of ``source`` (indexed once, at the first need); _Opaque
         when some job holds a value whose parts cannot be told."""
+        if self._splices:
+            self._moved()
         if self._shown_in is None:
             if self._opaque:
                 raise _Opaque("a job holds values of an unknown kind")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -19,7 +19,7 @@ from hubgen.models import Noted
 from hubgen.output import Staging
 from hubgen.outputs import FORMATS, RenderJob
 from hubgen.parallel import parallel_map
-from hubgen.routes import absolute, output_file, url
+from hubgen.routes import absolute, output_file, quoted, url
 from hubgen.site import Site
 from hubgen.theme import Cached, Noting, Theme, search_path
 
@@ -326,16 +326,18 @@ def render_all(
             rendered.append(relative)
     if sitemap is False:  # ``jobs`` are not all the site's: its sitemap is left as it is
         return Rendering(files, tuple(rendered))
-    listed: Iterable[tuple[RenderJob, str | None]] = zip(jobs, targets, strict=True)
-    published: Mapping[str, object] = files
-    if sitemap is not True:  # the site's jobs, of which ``jobs`` are some, published before
-        listed = ((job, output_file(job.path)) for job in sitemap if job.in_sitemap)
-        published = {**(previous or {}), **files}
-    entries = []
-    for job, target_file in listed:
-        if job.in_sitemap and target_file in published:
-            lastmod = job.lastmod.date().isoformat() if job.lastmod else None
-            entries.append(SitemapEntry(absolute(site.config, url(site.config, job.path)), lastmod))
+    if sitemap is True:
+        listed = [j for j, t in zip(jobs, targets, strict=True) if j.in_sitemap and t in files]
+    else:  # the site's jobs, of which ``jobs`` are some: all of them published
+        listed = [job for job in sitemap if job.in_sitemap]
+    root = absolute(site.config, url(site.config, ""))  # what each page's URL begins with
+    entries = [
+        SitemapEntry(
+            root + quoted(job.path),
+            job.lastmod.date().isoformat() if job.lastmod else None,
+        )
+        for job in listed
+    ]
     made = [("/sitemap.xml", "sitemap.xml", {"entries": entries})]
     if sitemap is True:  # (robots.txt depends on the config alone)
         made.append(("/robots.txt", "robots.txt", {}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import quote, urlsplit
 
 from hubgen.config import SiteConfig
@@ -25,9 +26,19 @@ def expand(pattern: str, slug: str, date: dt.datetime | None = None) -> str:
     return path
 
 
+# what ``url`` leaves as it is: most paths are made of nothing else
+_SAFE = "/:@!$&'()*+,;=~.-_"
+_UNQUOTED = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=~._-]*\Z")
+
+
+def quoted(path: str) -> str:
+    """A site path with what a URL cannot hold as it is %-encoded."""
+    return path if _UNQUOTED.match(path) else quote(path, safe=_SAFE)
+
+
 def url(config: SiteConfig, path: str) -> str:
     """A site path ('/groups/') as a URL from the server root, with base_url's path ('/hub/groups/')."""
-    return config.base_path.rstrip("/") + quote(path, safe="/:@!$&'()*+,;=~.-_")
+    return config.base_path.rstrip("/") + quoted(path)
 
 
 def absolute(config: SiteConfig, site_url: str) -> str:
