@@ -11,10 +11,10 @@ the newest (``--post newest``), the one an editor is most likely writing, which 
 feeds and those of its tags and author:
 
 - **body**: a sentence appended to the post's Markdown;
-- **title**: the post's title changed in its front matter (both of these are the server's quick
-  build of one post edited in place);
-- **tag**: a tag added to the post (a build that goes the whole way: the tag's pages and counts
-  change),
+- **title**: the post's title changed in its front matter;
+- **tag**: a new tag added to the post: the new tag's pages and feeds, the tag index and the
+  sitemap are written besides the pages that show the post (all three are quick builds of one
+  post edited in place),
 
 and measures from the save to
 
