@@ -27,7 +27,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, cast
 
-from hubgen import yamlio
+from hubgen import models, yamlio
 from hubgen.cache import BuildCache, Page
 from hubgen.config import SiteConfig
 from hubgen.content import Document, base_slug, parse_document, slugify
@@ -35,10 +35,10 @@ from hubgen.directory import by_name, facets
 from hubgen.errors import Problem, Problems
 from hubgen.fingerprint import Fingerprints, Unknown
 from hubgen.links import Linked, check_anchors
-from hubgen.models import Facet, Post, Rendered, TagRef
+from hubgen.models import Author, Facet, Group, GroupRef, Post, Rendered, TagRef, TocEntry
 from hubgen.output import Staging
-from hubgen.outputs import FORMATS, RenderJob
-from hubgen.plan import post_job, tag_section, tag_span
+from hubgen.outputs import FORMATS, Alternate, RenderJob
+from hubgen.plan import Paginator, post_job, tag_section, tag_span
 from hubgen.render import Renderer, Rendering, render_all
 from hubgen.routes import output_file
 from hubgen.site import Assembled, Site, make_post, render_bodies
@@ -212,7 +212,27 @@ class _Opaque(Exception):
     """A value whose parts this module does not know how to find or replace."""
 
 
-_LEAVES = (str, bytes, int, float, dt.date, Path, Enum, zoneinfo.ZoneInfo)
+# Values that hold no post: plain ones, and hubgen's records whose fields are typed without one
+# (a home page's paginator holds the URL of each of its thousand pages: not looked through).
+_LEAVES = (
+    str,
+    bytes,
+    int,
+    float,
+    dt.date,
+    Path,
+    Enum,
+    zoneinfo.ZoneInfo,
+    Paginator,
+    Alternate,
+    Facet,
+    TagRef,
+    GroupRef,
+    Author,
+    TocEntry,
+    Group,
+    models.Page,
+)
 
 
 def _parts(value: object) -> Iterable[object]:
@@ -306,13 +326,31 @@ def _swap(value: Any, swaps: Mapping[int, Post], done: dict[int, Any]) -> Any:
     return result
 
 
+def _places(posts: Sequence[Post], ids: Iterable[int]) -> dict[int, int]:
+    """Where in ``posts`` each post of ``ids`` (their ``id``) is, of those there. Looked for in
+    C: a site's listing of every post is long."""
+    found = list(map(id, posts))
+    wanted = set(ids)
+    if len(wanted) > 8:
+        return {key: index for index, key in enumerate(found) if key in wanted}
+    places = {}
+    for key in wanted:
+        with contextlib.suppress(ValueError):
+            places[key] = found.index(key)
+    return places
+
+
 def _swap_site(site: Site, swaps: Mapping[int, Post], olds: Iterable[Post]) -> Site:
     """``site`` with the posts made again in place of the old ones (``olds``)."""
 
     def listed(posts: tuple[Post, ...]) -> tuple[Post, ...]:
-        if swaps.keys().isdisjoint(map(id, posts)):
+        places = _places(posts, swaps.keys())
+        if not places:
             return posts
-        return tuple([swaps.get(id(p), p) for p in posts])
+        items = list(posts)
+        for key, index in places.items():
+            items[index] = swaps[key]
+        return tuple(items)
 
     def by(
         groups: Mapping[str, tuple[Post, ...]], keys: Iterable[str]
@@ -454,8 +492,7 @@ def rebuild_post(
         return None
     # A post's own page takes more than its context from the post (its description): made again
     # the way the plan makes it, with the context (and the links ``with_links`` added).
-    made_ids = {id(p) for p in new.values()}
-    where = {id(p): i for i, p in enumerate(new_site.posts) if id(p) in made_ids}
+    where = _places(new_site.posts, map(id, new.values()))
     for post in new.values():
         freshen(jobs, post, post_job(snapshot.config, new_site.posts, where[id(post)]))
     everything = list(snapshot.jobs)
