@@ -509,12 +509,11 @@ def rebuild_post(
         if (splice is None or splice.remap[i] >= 0)
         and not all(kept(records, job.path, job.source, olds[s], new[s], prints) for s in shows[i])
     ]
+    if splice is not None and any(f in records for f in splice.added):
+        return None  # a new tag page goes where another file is: the full build tells
     box = staging(records)
     sitemap: bool | list[RenderJob] = False
     if splice is not None:
-        if any(f in records for f in splice.added):
-            box.discard()
-            return None  # a new tag page goes where another file is: the full build tells
         todo += splice.fresh
         for relative in splice.removed:
             records.pop(relative, None)
@@ -555,7 +554,8 @@ def _retagged(
         slug: TagRef(f.name, slug, f.url)
         for slug, f in facets(names, config.permalinks.tag, config).items()
     }
-    remade = {doc.source: (doc, rendered, (_linked_tags(doc, refs), *made[1:]))}
+    tagged = tuple(dict.fromkeys(refs[slugify(t)] for t in doc.meta.tags))  # as ``assemble``
+    remade = {doc.source: (doc, rendered, (tagged, *made[1:]))}
     for slug, ref in refs.items():
         for other in site.posts_by_tag.get(slug, ()):
             if other.source != doc.source and ref not in other.tags:  # renamed
@@ -563,11 +563,6 @@ def _retagged(
                 tags = tuple(refs.get(t.slug, t) for t in other.tags)
                 remade[other.source] = (other_doc, other_body, (tags, *other_made[1:]))
     return remade
-
-
-def _linked_tags(doc: Document, refs: Mapping[str, TagRef]) -> tuple[TagRef, ...]:
-    """A post's tags as ``site.assemble`` links them."""
-    return tuple(dict.fromkeys(refs[slugify(t)] for t in doc.meta.tags))
 
 
 def _relisted(
