@@ -351,21 +351,3 @@ def render_all(
             )
             rendered.append(path.lstrip("/"))
     return Rendering(files, tuple(rendered))
-    entries = []
-    for job, target_file in zip(jobs, targets, strict=True):
-        if job.in_sitemap and target_file in files:
-            lastmod = job.lastmod.date().isoformat() if job.lastmod else None
-            entries.append(SitemapEntry(absolute(site.config, url(site.config, job.path)), lastmod))
-    made = [("/sitemap.xml", "sitemap.xml", {"entries": entries})]
-    if sitemap is True:  # (robots.txt depends on the config alone)
-        made.append(("/robots.txt", "robots.txt", {}))
-    for path, name, context in made:
-        job = RenderJob(path, name, "data", "the " + name, name, context=context, in_sitemap=False)
-        data = renderer.render(job, site, problems)
-        if data is not None:
-            written = staging.write(path.lstrip("/"), data) if staging is not None else None
-            files[path.lstrip("/")] = (
-                Page("", written.st_size, written.st_mtime_ns) if written is not None else None
-            )
-            rendered.append(path.lstrip("/"))
-    return Rendering(files, tuple(rendered))
