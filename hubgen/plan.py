@@ -44,11 +44,16 @@ def _window(number: int, urls: Sequence[str]) -> tuple[tuple[int, str] | None, .
     return tuple(window)
 
 
+def page_count(items: int, per_page: int) -> int:
+    """How many pages a listing of ``items`` has: one at least."""
+    return max(1, -(-items // per_page))
+
+
 def paginate(
     items: Sequence[T], per_page: int, first: str, site: Site
 ) -> Iterator[tuple[str, Sequence[T], Paginator]]:
     """Pages of items: the first at ``first``, then ``first + 'page/N/'``."""
-    total = max(1, -(-len(items) // per_page))
+    total = page_count(len(items), per_page)
     paths = [first if n == 1 else f"{first}page/{n}/" for n in range(1, total + 1)]
     urls = [url(site.config, p) for p in paths]
     pages = tuple(zip(range(1, total + 1), urls, strict=True))  # one tuple, shared by all pages
@@ -170,7 +175,7 @@ class _Planner:
 
 def tag_span(config: SiteConfig, count: int) -> int:
     """How many jobs a tag of ``count`` posts has in the plan: its feeds, then its pages."""
-    return len(formats_for("tag", config.feeds)) + max(1, -(-count // config.posts_per_page))
+    return len(formats_for("tag", config.feeds)) + page_count(count, config.posts_per_page)
 
 
 def tag_section(site: Site, tags: Sequence[Facet], icon: str | None) -> list[RenderJob]:

@@ -1,15 +1,17 @@
 """A session's quick rebuild: one post edited in place, which is what editors do all day.
 
 ``hubgen serve`` keeps its last good build (``Snapshot``). When the only file changed since is a
-published post, and reading it again leaves it where it was (the same URL, dates, tags, authors,
-groups and draft state: its body, title, summary, image or other keys may change), the post is
+published post, and reading it again leaves it where it was (the same URL, dates, authors, groups
+and draft state: its body, title, summary, image, tags or other keys may change), the post is
 made again, and only the jobs that show it (its page, its neighbours', the listings and feeds it
-is in) are rendered and written; the sitemap and everything else stay. Of those, a page whose
-template read nothing of the post that changed when it was last rendered (the session's
-environment notes what templates read of posts: see ``theme.Noting``) is the same page, and is
-kept: an archive that shows titles is not rendered again for an edited body. Anything else (another
-file, a post moved or retagged, a date come due, a problem of any kind) returns None, and the
-build goes the whole way, so what is published is always what a full build would write.
+is in) are rendered and written. Of those, a page whose template read nothing of the post that
+changed when it was last rendered (the session's environment notes what templates read of posts:
+see ``theme.Noting``) is the same page, and is kept: an archive that shows titles is not rendered
+again for an edited body. A retagged post also has the jobs of the tags listed anew (and the tag
+index) made again by the plan's code and spliced in (``_Splice``), and the sitemap written when
+their pages moved. Anything else (another file, a post moved, a date come due, a problem of any
+kind) returns None, and the build goes the whole way, so what is published is always what a full
+build would write.
 """
 
 from __future__ import annotations

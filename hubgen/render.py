@@ -268,7 +268,8 @@ def render_all(
     earlier build did, render them and write their files themselves. Without ``fingerprints``
     (a quick build, which knows its jobs changed) every job is rendered, and recorded with an
     empty fingerprint, which the next build's never matches. ``sitemap``: whether ``jobs`` are
-    the site's, whose sitemap is written; or the site's jobs, when ``jobs`` are some of them.
+    the site's, whose sitemap and robots.txt are written; or the site's jobs, when ``jobs`` are
+    some of them and the sitemap alone is written again.
     """
 
     def render_one(
