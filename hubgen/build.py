@@ -75,6 +75,8 @@ class Session:
     prints: Fingerprints | None = None
     snapshot: Snapshot | None = None  # the last good build, for a quick one (see ``quick``)
     pending: set[Path] = field(default_factory=set)  # changed since the last build
+    # held while a build changes the published folder in place, and by a server reading it
+    publishing: threading.Lock = field(default_factory=threading.Lock)
     _warming: threading.Thread | None = None
     # the snapshot the last warming froze with the rest (not kept alive by this)
     _frozen: weakref.ref[Snapshot] | None = None
@@ -130,6 +132,13 @@ class Session:
             self._warming.join()
             self._warming = None
 
+    def untrust(self) -> None:
+        """After a build that failed with an exception: the next one goes the whole way, into a
+        new folder, as the published one may be half written."""
+        self.snapshot = None
+        if self.cache is not None:
+            self.cache.pages = {}
+
     def changed(self, paths: Iterable[Path]) -> None:
         """Files the watcher saw change: read again even if their size and mtime look the same."""
         paths = set(paths)
@@ -160,7 +169,7 @@ class Session:
         output = options.output.resolve()
 
         def staging(records: Mapping[str, Page]) -> Staging:
-            return Staging(output, records.keys(), records)
+            return Staging(output, records.keys(), records, self.publishing)
 
         done = rebuild_post(snapshot, file, options.now, cache, self.posts, staging)
         if done is not None:
@@ -242,6 +251,10 @@ def build(
     _keep_memory()
     try:
         return _build(options, progress, session)
+    except BaseException:
+        if session is not None:  # what the published folder holds is not known now
+            session.untrust()
+        raise
     finally:
         if collecting:
             gc.enable()
@@ -360,7 +373,16 @@ def _build(
     published = cache.pages if cache.output == str(output) else {}
     # a session's own last build left the folder as its records say (and nobody else writes it)
     trusted = published if carried is not None else None
-    staging = Staging(options.output, published.keys() or None, trusted) if options.write else None
+    staging = (
+        Staging(
+            options.output,
+            published.keys() or None,
+            trusted,
+            session.publishing if session is not None else None,
+        )
+        if options.write
+        else None
+    )
     try:
         rendering = render_all(
             jobs,

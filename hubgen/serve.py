@@ -158,12 +158,20 @@ class DevServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], out: Path, broker: Broker) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        out: Path,
+        broker: Broker,
+        publishing: threading.Lock | None = None,
+    ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
         self.out = out
         self.broker = broker
+        # held by a build writing over published files (see ``Staging``): a file is read whole
+        self.publishing = publishing or threading.Lock()
         host = address[0]
         self.hosts = {"localhost", "127.0.0.1", "[::1]", f"[{host}]" if ":" in host else host}
         self.check_host = host in ("localhost", "127.0.0.1", "::1")
@@ -234,7 +242,9 @@ class Handler(BaseHTTPRequestHandler):
         if found is None:
             return None
         try:
-            return status, found.file.read_bytes(), content_type(found.file)
+            with self.server.publishing:
+                data = found.file.read_bytes()
+            return status, data, content_type(found.file)
         except OSError:  # swapped away by a build since it was found
             return None
 
@@ -320,6 +330,7 @@ def serve(options: BuildOptions, host: str, port: int, open_browser: bool = Fals
     watcher = Watcher(root)
     server: DevServer | None = None
     rebuild: Rebuilder | None = None
+    publishing = threading.Lock()  # the builds' and the server's: see ``Staging._in_place``
     serving = False
     previous = _stop_on_sigterm()
     # The session warms itself in a thread of its own between builds: the watcher, the server
@@ -328,14 +339,14 @@ def serve(options: BuildOptions, host: str, port: int, open_browser: bool = Fals
     sys.setswitchinterval(0.001)
     try:
         try:
-            server = DevServer((host, port), out, broker)
+            server = DevServer((host, port), out, broker, publishing)
         except OSError as error:
             print(f"hubgen: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
             return EXIT_USAGE
         url = site_url(host, server.server_address[1])
         options = replace(options, out=out, base_url=url, keep_going=False, write=True)
         watcher.start()
-        rebuild = Rebuilder(options, broker)
+        rebuild = Rebuilder(options, broker, publishing=publishing)
         rebuild(frozenset(), verb="Built")
         server.start()
         serving = True

@@ -171,10 +171,11 @@ class Rebuilder:
         stream: TextIO = sys.stdout,
         errors: TextIO = sys.stderr,
         run: Build | None = None,
+        publishing: threading.Lock | None = None,
     ) -> None:
         self.options = options
         # One session for all the builds: each redoes only what the changes call for.
-        self.session = Session()
+        self.session = Session(publishing=publishing or threading.Lock())
         self.broker = broker
         self.stream = stream
         self.errors = errors

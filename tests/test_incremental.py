@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from jinja2 import meta
 from markupsafe import Markup
 
-from hubgen import feeds, theme, yamlio
+from hubgen import feeds, output, theme, yamlio
 from hubgen.build import Session
 from hubgen.cache import BODIES, FOLDER, PAGES, YAML
 from hubgen.errors import Problems
@@ -159,6 +159,71 @@ def test_a_session_retitles_a_post_quickly_everywhere_it_is_shown(
     assert "sitemap.xml" not in result.rendered  # the quick way
     assert "Post Three" in (root / "public/page/2/index.html").read_text()
     assert "Post Three" in (root / "public/2026/01/p4/index.html").read_text()  # "older" link
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+
+
+def test_a_session_writes_over_its_published_files_in_place(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """Serve's private folder is updated by writing over each changed file (the same inode),
+    but a file with another name somewhere, which is replaced; nothing is left staged."""
+    root = make_site(SITE)
+    session = _served(root)
+    out = root / "public"
+    page, home = out / "2026/01/p3/index.html", out / "page/2/index.html"
+    other = tmp_path / "other-name.html"
+    os.link(home, other)  # a second name: writing over the file would change it too
+    inode = page.stat().st_ino
+    post = root / "content/posts/p3.md"
+    post.write_text(post.read_text().replace("title: Post 3", "title: Post Three"))
+    session.changed([post])
+    result = run_build(root, session=session)
+    assert result.published and not errors(result)
+    assert "robots.txt" not in result.rendered  # the quick way
+    assert page.stat().st_ino == inode and "Post Three" in page.read_text()
+    assert "Post Three" in home.read_text() and "Post Three" not in other.read_text()
+    assert tree(out) == clean_build(root, tmp_path / "clean")
+    assert not list(root.glob(".public.*"))
+    (root / "site.yaml").write_text(SITE["site.yaml"].replace("Test Hub", "Hub"))
+    session.changed([root / "site.yaml"])  # a whole build: the same way
+    result = run_build(root, session=session)
+    assert result.published and "robots.txt" in result.rendered
+    assert page.stat().st_ino == inode and "— Hub" in page.read_text()
+    assert tree(out) == clean_build(root, tmp_path / "clean")
+    assert not list(root.glob(".public.*"))
+
+
+def test_a_session_that_fails_to_publish_builds_the_whole_way_next(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build cut short while it writes over the published files leaves the folder half
+    written: the next build of the session trusts it no more and makes it whole again, even
+    when the edits are undone (their pages would match the records of the last good build)."""
+    root = make_site(SITE)
+    session = _served(root)
+    real, placed = output._place, []
+
+    def failing(out: Path, target: Path, data: bytes, mtime_ns: int) -> None:
+        if len(placed) == 3:
+            raise OSError(28, "No space left on device")
+        placed.append(target)
+        real(out, target, data, mtime_ns)
+
+    monkeypatch.setattr(output, "_place", failing)
+    posts = [root / f"content/posts/p{n}.md" for n in (2, 3)]
+    before = [post.read_text() for post in posts]
+    for post in posts:  # two posts: a whole build
+        post.write_text(post.read_text().replace("title: Post", "title: Retitled post"))
+    session.changed(posts)
+    with pytest.raises(OSError, match="No space"):
+        run_build(root, session=session)
+    assert any("Retitled" in target.read_text() for target in placed)  # half written
+    monkeypatch.setattr(output, "_place", real)
+    for post, text in zip(posts, before, strict=True):
+        post.write_text(text)
+    session.changed(posts)
+    result = run_build(root, session=session)
+    assert result.published and not errors(result)
     assert tree(root / "public") == clean_build(root, tmp_path / "clean")
 
 

@@ -22,7 +22,7 @@ from conftest import GROUP, POST, SITE_YAML, errors, run_build, write_files
 from hubgen.build import BuildOptions, BuildResult
 from hubgen.errors import Problem
 from hubgen.livereload import Broker, inject
-from hubgen.serve import Found, Redirect, locate, request_path
+from hubgen.serve import DevServer, Found, Redirect, locate, request_path
 from hubgen.watch import BURST_FILES, Rebuilder, Watcher, batches
 
 REPO = Path(__file__).resolve().parent.parent
@@ -494,6 +494,34 @@ def test_locate(tmp_path):
     assert locate(out, "/b/") is None and locate(out, "/b") is None
     assert locate(out, "/b/x.css/") is None
     assert locate(tmp_path / "missing", "/") is None
+
+
+def test_a_file_is_not_read_while_a_build_writes_over_it(tmp_path):
+    """A build writes over serve's published files in place, holding the lock the server reads
+    them under: a request waits for the build to finish, and gets the new bytes whole."""
+    out = write_files(tmp_path / "out", {"index.html": "old"})
+    publishing = threading.Lock()
+    server = DevServer(("127.0.0.1", 0), out, Broker(), publishing)
+    server.start()
+    answers: queue.Queue[bytes] = queue.Queue()
+
+    def get() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=5)
+        connection.request("GET", "/")
+        answers.put(connection.getresponse().read())
+
+    try:
+        with publishing:
+            reader = threading.Thread(target=get)
+            reader.start()
+            with pytest.raises(queue.Empty):
+                answers.get(timeout=0.3)  # waiting for the lock
+            (out / "index.html").write_text("new page")
+        assert answers.get(timeout=5).startswith(b"new page<script ")
+        reader.join()
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_inject():
