@@ -29,6 +29,44 @@ def _tree(folder: Path) -> dict[str, str]:
     }
 
 
+# hubgen's sitemap.xml before it showed ``{{ urls }}``: what a theme's own may still do
+LOOPED_SITEMAP = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" count="{{ entries|length }}">
+{% for entry in entries %}
+  <url>
+    <loc>{{ entry.loc }}</loc>
+{% if entry.lastmod %}
+    <lastmod>{{ entry.lastmod }}</lastmod>
+{% endif %}
+  </url>
+{% endfor %}
+</urlset>
+"""
+
+
+def test_the_sitemap_is_what_a_template_looping_over_its_entries_writes(make_site):
+    """hubgen's sitemap shows its entries' XML, kept by page; a theme's own sitemap.xml loops
+    over ``entries`` (``loc``, ``lastmod``) and writes the same, escaped alike."""
+    files = {
+        "site.yaml": SITE_YAML.replace("hub.example.org/", "hub.example.org/a&b/"),
+        "content/pages/about.md": "---\ntitle: About\n---\nNo date.\n",
+        "content/posts/café-notes.md": POST.format(title="Café", date="2025-02-03", body="B."),
+        **_posts(3),
+    }
+    root = make_site(files)
+    own = run_build(root)
+    looped_root = make_site({**files, "templates/sitemap.xml": LOOPED_SITEMAP}, name="looped")
+    looped = run_build(looped_root)
+    assert not errors(own) and not errors(looped)
+    written = read(looped_root, "sitemap.xml")
+    assert "<loc>https://hub.example.org/a&amp;b/about/</loc>\n  </url>" in written  # no date
+    assert "/2025/02/caf%C3%A9-notes/</loc>\n    <lastmod>2025-02-03</lastmod>" in written
+    count = re.search(r' count="(\d+)"', written)
+    assert count and int(count[1]) == written.count("<url>") > 10
+    assert read(root, "sitemap.xml") == written.replace(f' count="{count[1]}"', "")
+
+
 def test_every_page_kind_is_written(make_site):
     root = make_site(
         {
