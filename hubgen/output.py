@@ -195,9 +195,17 @@ class Staging:
             # a link in the published folder could lead outside: a full build replaces it
             self.update = not links and MARK in self._found
         self.previous = frozenset(previous or ()) if self.update else frozenset()
-        self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
-        self._made: set[Path] = {self.folder}
-        self._written: list[tuple[str, str]] = []  # (where in the folder, the file it is)
+        self._made: set[Path] = set()  # folders made (by this process)
+        if self._trusted is not None:
+            # in serve's private folder: named by the process, made when a worker or a copy
+            # stages a file (a quick build's files are held in memory: see ``write``)
+            self.folder = self.out.parent / f".{self.out.name}.new-{os.getpid()}"
+        else:
+            self.folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=self.out.parent))
+            self._made.add(self.folder)
+        # each file staged, by where it is published: where in the folder it is staged (by
+        # this process, or by a worker that told it: see ``staged`` and ``adopt``)
+        self._staged: dict[str, str] = {}
         # serve's files written by this process (not by forked workers): kept here until
         # published, as (the file it is, its bytes, the mtime it will have)
         self._held: list[tuple[str, bytes, int]] = []
@@ -244,17 +252,29 @@ class Staging:
                 return Written(len(data), mtime)
         return _put(self._new(relative), data)
 
+    def staged(self, relative: str) -> str | None:
+        """Where this process staged the file ``relative``, if it did: what a worker tells the
+        process that publishes (``adopt``), which knows only the files it staged itself."""
+        return self._staged.get(relative)
+
+    def adopt(self, relative: str, staged: str) -> None:
+        """Publish the file ``relative`` that a worker staged at ``staged``."""
+        self._staged.setdefault(relative, staged)
+
     def _new(self, relative: str) -> Path:
         """Where the new site's file ``relative`` is written, noted for ``publish``: an update's
         files side by side, under numbers (no folders to make, and none to remove after the
         move); a full build's where they will be published."""
         if self.update:
             _parts(relative)  # refused before anything is written, as a full build's are
-            staged = f"{len(self._written):06d}"
+            staged = f"{os.getpid()}-{len(self._staged):06d}"  # workers stage side by side
             target = self.folder / staged
+            if self.folder not in self._made:
+                self.folder.mkdir(mode=0o700, exist_ok=True)
+                self._made.add(self.folder)
         else:
             staged, target = relative, self._target(relative)
-        self._written.append((staged, relative))
+        self._staged[relative] = staged
         return target
 
     def keep(self, relative: str) -> os.stat_result | None:
@@ -280,7 +300,7 @@ class Staging:
         """Make the new site, of ``files``, the published one."""
         if self.update:
             deleted = sorted(self.previous.difference(files))  # a dict's keys: looked up
-            moves = sorted(self._written, key=lambda move: move[1])
+            moves = [(self._staged[relative], relative) for relative in sorted(self._staged)]
             if self._trusted is not None:
                 self._in_place(moves, deleted)
                 return

@@ -338,19 +338,20 @@ def render_all(
 
     def render_one(
         item: tuple[RenderJob, str, str | None],
-    ) -> tuple[bool, Page | None, list[Problem]]:
-        """(whether it rendered, the cache record of its file, problems) for one job."""
+    ) -> tuple[bool, Page | None, list[Problem], str | None]:
+        """(whether it rendered, the cache record of its file, problems, where it was staged)
+        for one job."""
         job, relative, key = item
         found = Problems()
         if key is None and staging is not None:
             key = renderer.fingerprint(job, site) if fingerprints else ""
         data = renderer.render(job, site, found)
         if data is None or staging is None:
-            return data is not None, None, found.items
+            return data is not None, None, found.items, None
         status = staging.write(relative, data)
         reads = renderer.reads
         page = Page(key, status.st_size, status.st_mtime_ns, reads) if key is not None else None
-        return True, page, found.items
+        return True, page, found.items, staging.staged(relative)
 
     files: dict[str, Page | None] = {}
     targets: list[str | None] = []
@@ -382,13 +383,15 @@ def render_all(
     for job in first.values():
         renderer.warm(job, problems)
     rendered = []
-    for (_, relative, _), (done, page, job_problems) in zip(
+    for (_, relative, _), (done, page, job_problems, staged) in zip(
         todo, parallel_map(render_one, todo, progress=progress), strict=True
     ):
         problems.extend(job_problems)
         if done:
             files[relative] = page
             rendered.append(relative)
+        if staged is not None and staging is not None:
+            staging.adopt(relative, staged)
     if sitemap is False:  # ``jobs`` are not all the site's: its sitemap is left as it is
         return Rendering(files, tuple(rendered))
     if sitemap is True:

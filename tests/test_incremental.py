@@ -162,6 +162,30 @@ def test_a_session_retitles_a_post_quickly_everywhere_it_is_shown(
     assert tree(root / "public") == clean_build(root, tmp_path / "clean")
 
 
+@pytest.mark.parametrize("serving", [False, True])
+def test_an_update_publishes_the_files_its_workers_rendered(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serving: bool
+) -> None:
+    """An update that renders hundreds of files does so in worker processes, which stage them:
+    every one is published, by a new process as by a session."""
+    monkeypatch.setenv("HUBGEN_WORKERS", "2")
+    posts = {
+        f"content/posts/q{n:03d}.md": f"---\ntitle: Q {n}\ndate: 2025-03-01\ntags: [T{n % 9}]\n---\nQ.\n"
+        for n in range(160)
+    }
+    root = make_site({**SITE, **posts})
+    session = _served(root) if serving else None
+    if session is None:
+        assert not errors(run_build(root))
+    (root / "site.yaml").write_text(SITE["site.yaml"].replace("Test Hub", "Renamed Hub"))
+    if session is not None:
+        session.changed([root / "site.yaml"])
+    result = run_build(root, session=session)
+    assert result.published and not errors(result) and len(result.rendered) > 300
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
+    assert not list(root.glob(".public.*"))
+
+
 def test_a_session_writes_over_its_published_files_in_place(
     make_site: MakeSite, tmp_path: Path
 ) -> None:
