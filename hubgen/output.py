@@ -240,7 +240,9 @@ class Staging:
         return target
 
     def write(self, relative: str, data: bytes) -> os.stat_result | Written:
-        """Write a file of the new site; an update leaves a published file with these bytes be."""
+        """Write a file of the new site; an update leaves a published file with these bytes be,
+        and an update of serve's folder holds what this process (not a worker) writes in memory
+        until it is published."""
         if self.update:
             published = self.out.joinpath(*_parts(relative))
             with contextlib.suppress(OSError):
@@ -263,8 +265,8 @@ class Staging:
 
     def _new(self, relative: str) -> Path:
         """Where the new site's file ``relative`` is written, noted for ``publish``: an update's
-        files side by side, under numbers (no folders to make, and none to remove after the
-        move); a full build's where they will be published."""
+        files side by side, under the process's id and a number (no folders to make, and none
+        to remove after the move); a full build's where they will be published."""
         if self.update:
             _parts(relative)  # refused before anything is written, as a full build's are
             staged = f"{os.getpid()}-{len(self._staged):06d}"  # workers stage side by side
