@@ -361,7 +361,7 @@ def _build(
     jobs = plan(site, problems, icon)
     prints = Fingerprints(session.prints) if session is not None else None
     env = environment(options.root, theme, config)
-    renderer = Renderer(env, options.root, theme, prints)
+    renderer = Renderer(env, options.root, theme, prints, serving=session is not None)
 
     static = static_files(
         [*((d, d.parent) for d in theme.static_dirs), (options.root / "static", options.root)],
