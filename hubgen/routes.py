@@ -28,7 +28,7 @@ def expand(pattern: str, slug: str, date: dt.datetime | None = None) -> str:
 
 # what ``url`` leaves as it is: most paths are made of nothing else
 _SAFE = "/:@!$&'()*+,;=~.-_"
-_UNQUOTED = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=~._-]*\Z")
+_UNQUOTED = re.compile(f"[A-Za-z0-9{re.escape(_SAFE)}]*\\Z", re.ASCII)
 
 
 def quoted(path: str) -> str:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+import string
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from conftest import GROUP, POST, SITE_YAML, errors, read, run_build
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hubgen.output import MARK
+from hubgen.routes import _SAFE, quoted
 
 
 def _posts(n: int, tag: str = "Mentoring") -> dict[str, str]:
@@ -331,3 +336,10 @@ def test_a_page_s_file_never_leaves_the_output_folder(path: str, file: str | Non
     from hubgen.routes import output_file
 
     assert output_file(path) == file
+
+
+@given(st.text(alphabet=string.printable + "éü中\u00a0", max_size=10))
+def test_a_path_is_quoted_as_quote_quotes_it(path: str) -> None:
+    """``quoted`` leaves a path that needs nothing as it is, without calling ``quote``: the
+    same URL either way."""
+    assert quoted(path) == quote(path, safe=_SAFE)
