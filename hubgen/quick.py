@@ -43,7 +43,7 @@ from hubgen.outputs import FORMATS, Alternate, RenderJob
 from hubgen.plan import Paginator, post_job, tag_section, tag_span
 from hubgen.render import Renderer, Rendering, render_all
 from hubgen.routes import output_file
-from hubgen.site import Assembled, Site, make_post, render_bodies
+from hubgen.site import Assembled, Site, make_post, newest_first, render_bodies
 from hubgen.yamlio import read_file
 
 
@@ -580,7 +580,7 @@ def _relisted(
         members = [p for p in by_tag.get(slug, ()) if p.source != post.source]
         if slug in refs:
             members.append(post)
-            members.sort(key=lambda p: (p.date, p.source), reverse=True)
+            members.sort(key=newest_first, reverse=True)
         facet = None
         if members:
             ref = refs.get(slug) or next(t for t in members[0].tags if t.slug == slug)

@@ -64,6 +64,11 @@ class Site:
 Assembled = dict[str, tuple[Document, Rendered, tuple[object, ...], Post]]
 
 
+def newest_first(post: Post) -> tuple[dt.datetime, str]:
+    """The key, sorted in reverse, of every listing of posts: newest first, then by source."""
+    return (post.date, post.source)
+
+
 def make_post(doc: Document, rendered: Rendered, made: tuple[Any, ...]) -> Post:
     """A post from its document, its body, and what ``assemble`` linked it to: (tags, authors,
     groups, URL, whether it is still to come)."""
@@ -311,7 +316,7 @@ def assemble(
             for file in sorted(doc.bundle.rglob("*")):
                 if file.is_file() and file != doc.file and not file.name.startswith("."):
                     resources.append((file, site_path + file.relative_to(doc.bundle).as_posix()))
-    posts.sort(key=lambda p: (p.date, p.source), reverse=True)
+    posts.sort(key=newest_first, reverse=True)
 
     pages = []
     for doc in page_docs:
