@@ -255,9 +255,10 @@ class Staging:
         return _put(self._new(relative), data)
 
     def staged(self, relative: str) -> str | None:
-        """Where this process staged the file ``relative``, if it did: what a worker tells the
-        process that publishes (``adopt``), which knows only the files it staged itself."""
-        return self._staged.get(relative)
+        """Where this process staged an update's file ``relative``, if it did: what a worker
+        tells the process that publishes (``adopt``), which knows only the files it staged
+        itself. (A full build's workers write each file where it is published: None.)"""
+        return self._staged.get(relative) if self.update else None
 
     def adopt(self, relative: str, staged: str) -> None:
         """Publish the file ``relative`` that a worker staged at ``staged``."""
