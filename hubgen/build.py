@@ -101,7 +101,14 @@ class Session:
         so one that came by chance would hold up the next edit. That one collection is made
         first for a new snapshot, just after its whole build, while the browser reloads (an
         earlier snapshot, its Jinja environment and all, may be garbage now); once warm, what is
-        new since is frozen too (collected first only when small: see below)."""
+        new since is frozen too (collected first only when small: see below).
+
+        It begins ``_WARM_AFTER`` seconds after the build: the thread that built goes on at once
+        (a thread that began by holding the interpreter kept it from it for a switch interval,
+        5 ms), and the browser's reload is served meanwhile without waiting on the warming's
+        turns with the interpreter (or on that collection, which holds it whole)."""
+        if stop.wait(_WARM_AFTER):
+            return  # another build began: it does what it needs itself
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -181,6 +188,10 @@ class Session:
         if self.cache is not None:
             self.cache.save(None, {})
 
+
+# how long a warming waits after its build: long enough for the browser's reload, which asks
+# for the page some 50 ms after it is told; short beside the time an editor takes to save again
+_WARM_AFTER = 0.25
 
 # objects made since the last collection (``gc.get_count``) that a warming still collects: a few
 # milliseconds' worth

@@ -6,14 +6,15 @@ appearing or going, which restarts the first). The hub folder itself is not watc
 it may hold a large ``public/`` or ``.git/`` that has nothing to do with the build.
 
 A burst (a ``git checkout`` of 500 files, an editor's save-rename-delete) arrives as one batch:
-watchfiles groups changes until none came for ``step`` ms, and ``batches`` then keeps draining the
-queue until it stays quiet for ``settle`` seconds, so the two watchers' batches merge too. A save
-(a file or two, at most an editor's three) settles in 10 ms; once a batch holds more, it is a
-burst, and waits until the queue has been quiet for 250 ms: a checkout that pauses for the disk is
-still one. So does a change in the hub's own folder (``site.yaml``), which rebuilds everything
-anyway: its watcher, with one file to report, may report it before the other has reported the
-rest of a checkout. Changes made during a build wait in the queue and make one more build after
-it.
+watchfiles groups changes until none came for ``step`` ms (5; it looks once a step, so a change
+is reported 5 to 10 ms after it), and ``batches`` then keeps draining the queue until it stays
+quiet for ``settle`` seconds, so the two watchers' batches merge too. A save (a file or two, at
+most an editor's three, whose steps come microseconds apart) settles in 5 ms more; once a batch
+holds more, it is a burst, and waits until the queue has been quiet for 250 ms: a checkout that
+pauses for the disk is still one. So does a change in the hub's own folder (``site.yaml``),
+which rebuilds everything anyway: its watcher, with one file to report, may report it before the
+other has reported the rest of a checkout. Changes made during a build wait in the queue and
+make one more build after it.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from hubgen.errors import Problem, display_path
 from hubgen.livereload import Broker, shown
 
 WATCHED = ("content", "themes", "templates", "static")
-SETTLE_SECONDS = 0.01
+SETTLE_SECONDS = 0.005
 BURST_FILES, BURST_SECONDS = 3, 0.25  # a batch of more files is a burst, given longer to settle
 
 Changes = frozenset[Path]
@@ -48,7 +49,7 @@ Changes = frozenset[Path]
 class Watcher:
     """Puts each batch of changed paths under the hub's watched files into ``changes``."""
 
-    def __init__(self, root: Path, step_ms: int = 10) -> None:
+    def __init__(self, root: Path, step_ms: int = 5) -> None:
         self.root = root.resolve()
         self.step_ms = step_ms
         self.changes: queue.Queue[set[Path]] = queue.Queue()

@@ -987,7 +987,8 @@ def test_a_warming_stopped_in_a_listing_leaves_it_for_the_next(make_site: MakeSi
     taken as done, and the next warming renders it whole."""
     root = make_site(SITE)
     session = _served(root)
-    session.wait()
+    assert session._warming is not None
+    session._warming.join()  # the warming done, not stopped
     snapshot = session.snapshot
     assert snapshot is not None
     cached = snapshot.renderer.env.globals["cached"]

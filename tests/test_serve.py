@@ -391,7 +391,7 @@ site.write_text(site.read_text(encoding="utf-8") + "language: fr\\n", encoding="
         stop.set()
         watcher.stop()
         consumer.join(timeout=5)
-    # One build; or, when the first few files came more than the watcher's 10 ms apart from the
+    # One build; or, when the first few files came more than the watcher's 5 ms apart from the
     # rest (a busy machine, a disk slow to create files), a save-sized first batch, then the
     # burst whole. (A failure seen under load: site.yaml, written last, reported alone first by
     # the watcher of the hub's folder, before the other had reported the 520 files; a change
