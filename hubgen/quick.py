@@ -23,6 +23,7 @@ import itertools
 import operator
 import threading
 import zoneinfo
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -328,25 +329,35 @@ def _swap(value: Any, swaps: Mapping[int, Post], done: dict[int, Any]) -> Any:
     return result
 
 
-def _places(posts: Sequence[Post], ids: Iterable[int]) -> dict[int, int]:
-    """Where in ``posts`` each post of ``ids`` (their ``id``) is, of those there. Looked for in
-    C: a site's listing of every post is long."""
-    found = list(map(id, posts))
-    wanted = set(ids)
-    if len(wanted) > 8:
-        return {key: index for index, key in enumerate(found) if key in wanted}
+def _place_of(posts: Sequence[Post], key: tuple[dt.datetime, str]) -> int:
+    """Where a post of ``key`` (``newest_first``'s) goes in ``posts``, newest first: by bisection."""
+    low, high = 0, len(posts)
+    while low < high:
+        middle = (low + high) // 2
+        if newest_first(posts[middle]) > key:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _places(posts: Sequence[Post], wanted: Iterable[Post]) -> dict[int, int]:
+    """Where in ``posts`` each of ``wanted`` is, by its ``id``, of those there: found by
+    bisection, as every listing is in ``newest_first`` order (14 looks in 10,000 posts)."""
     places = {}
-    for key in wanted:
-        with contextlib.suppress(ValueError):
-            places[key] = found.index(key)
+    for post in wanted:
+        at = _place_of(posts, newest_first(post))
+        if at < len(posts) and posts[at] is post:
+            places[id(post)] = at
     return places
 
 
 def _swap_site(site: Site, swaps: Mapping[int, Post], olds: Iterable[Post]) -> Site:
     """``site`` with the posts made again in place of the old ones (``olds``)."""
+    olds = list(olds)
 
     def listed(posts: tuple[Post, ...]) -> tuple[Post, ...]:
-        places = _places(posts, swaps.keys())
+        places = _places(posts, olds)
         if not places:
             return posts
         items = list(posts)
@@ -363,7 +374,6 @@ def _swap_site(site: Site, swaps: Mapping[int, Post], olds: Iterable[Post]) -> S
                 swapped[key] = listed(swapped[key])
         return swapped
 
-    olds = list(olds)
     return replace(
         site,
         posts=listed(site.posts),
@@ -494,7 +504,7 @@ def rebuild_post(
         return None
     # A post's own page takes more than its context from the post (its description): made again
     # the way the plan makes it, with the context (and the links ``with_links`` added).
-    where = _places(new_site.posts, map(id, new.values()))
+    where = _places(new_site.posts, new.values())
     for post in new.values():
         freshen(jobs, post, post_job(snapshot.config, new_site.posts, where[id(post)]))
     everything = list(snapshot.jobs)
@@ -545,20 +555,24 @@ def _retagged(
 ) -> dict[str, tuple[Document, Rendered, tuple[object, ...]]]:
     """What the post of ``doc``, retagged, and the others a full build makes again are made of:
     its tags as a full build links them, and those of the posts of a tag whose name (its most
-    used spelling) changed, by source."""
+    used spelling) changed, by source. Only the tags whose spellings in the post changed are
+    counted again (a popular tag's thousands of posts are not gone through for nothing)."""
     config = site.config
-    old = posts[doc.source][3]
-    slugs = {slugify(t) for t in doc.meta.tags} | {t.slug for t in old.tags}
-    members = {p.source for s in slugs for p in site.posts_by_tag.get(s, ())} - {doc.source}
+    old_doc, _, _, old = posts[doc.source]
+    before = Counter((slugify(t), t.strip()) for t in old_doc.meta.tags)
+    after = Counter((slugify(t), t.strip()) for t in doc.meta.tags)
+    moved = {slug for slug, _ in (before - after) | (after - before)}
+    members = {p.source for s in moved for p in site.posts_by_tag.get(s, ())} - {doc.source}
     docs = [*(posts[m][0] for m in sorted(members)), doc]
-    names = (t for d in docs for t in d.meta.tags if slugify(t) in slugs)
-    refs = {
+    names = (t for d in docs for t in d.meta.tags if slugify(t) in moved)
+    renamed = {
         slug: TagRef(f.name, slug, f.url)
         for slug, f in facets(names, config.permalinks.tag, config).items()
     }
+    refs = {t.slug: t for t in old.tags} | renamed  # the others' spellings, and names, stay
     tagged = tuple(dict.fromkeys(refs[slugify(t)] for t in doc.meta.tags))  # as ``assemble``
     remade = {doc.source: (doc, rendered, (tagged, *made[1:]))}
-    for slug, ref in refs.items():
+    for slug, ref in renamed.items():
         for other in site.posts_by_tag.get(slug, ()):
             if other.source != doc.source and ref not in other.tags:  # renamed
                 other_doc, other_body, other_made, _ = posts[other.source]
@@ -576,16 +590,21 @@ def _relisted(
     tags = {t.slug: t for t in before.tags}
     relisted: dict[str, Facet | None] = {}
     refs = {t.slug: t for t in post.tags}
-    for slug in sorted({t.slug for t in old.tags} | refs.keys()):
-        members = [p for p in by_tag.get(slug, ()) if p.source != post.source]
-        if slug in refs:
-            members.append(post)
-            members.sort(key=newest_first, reverse=True)
+    had = {t.slug for t in old.tags}
+    for slug in sorted(had | refs.keys()):
+        # ``site`` lists the new post where the old one was (see ``_swap_site``), in its place:
+        # a retag leaves its date and source, which place it, as they were
+        members = by_tag.get(slug, ())
+        if slug not in refs:
+            members = tuple(p for p in members if p.source != post.source)
+        elif slug not in had:
+            at = _place_of(members, newest_first(post))
+            members = (*members[:at], post, *members[at:])
         facet = None
         if members:
             ref = refs.get(slug) or next(t for t in members[0].tags if t.slug == slug)
             facet = Facet(ref.name, slug, ref.url, len(members))
-            by_tag[slug] = tuple(members)
+            by_tag[slug] = members
         else:
             del by_tag[slug]
         if facet != tags.get(slug):
@@ -613,8 +632,9 @@ class _Splice:
     ) -> None:
         self.ok = False
         config = after.config
-        start = next((i for i, job in enumerate(jobs) if job.kind == "tags"), None)
-        if start is None:
+        try:  # (looked for in C: there are as many jobs as pages)
+            start = list(map(operator.attrgetter("kind"), jobs)).index("tags")
+        except ValueError:
             return
         spans: dict[str, range] = {}
         at = start + 1

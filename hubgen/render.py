@@ -42,9 +42,10 @@ def _sitemap_url(root: str, path: str, lastmod: dt.datetime | None) -> str:
     return f"  <url>\n    <loc>{escape(root + quoted(path))}</loc>\n{day}  </url>\n"
 
 
-# by path: the root and date it was made for, and the element (a path's string keeps its hash;
-# a tuple with a date is hashed anew at each look-up, which took half the time)
-SitemapUrls = dict[str, tuple[str, dt.datetime | None, str]]
+# by the job's id: the job (kept, so that no other takes its id), the root it was made for, and
+# its element. Looked up without reading the job: 15,000 jobs' memory is slow to go through.
+SitemapUrls = dict[int, tuple[RenderJob, str, str]]
+_SITEMAP_SPARE = 2000  # elements of jobs gone kept before they are let go
 
 
 class SitemapEntries(Sequence[SitemapEntry]):
@@ -86,11 +87,14 @@ class SitemapEntries(Sequence[SitemapEntry]):
         else:
             urls = []
             for job in self._jobs:
-                path, lastmod = job.path, job.lastmod
-                found = kept.get(path)
-                if found is None or found[1] != lastmod or found[0] != root:
-                    found = kept[path] = (root, lastmod, _sitemap_url(root, path, lastmod))
+                found = kept.get(id(job))
+                if found is None or found[0] is not job or found[1] != root:
+                    found = kept[id(job)] = (job, root, _sitemap_url(root, job.path, job.lastmod))
                 urls.append(found[2])
+            if len(kept) > len(self._jobs) + _SITEMAP_SPARE:  # those of jobs made again since
+                current = {id(job) for job in self._jobs}
+                for key in [key for key in kept if key not in current]:
+                    del kept[key]
         return Markup("".join(urls))  # noqa: S704  # nosec: each loc is escaped; lastmod a date
 
 
