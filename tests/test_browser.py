@@ -49,8 +49,9 @@ def test_skip_link_is_the_first_stop_and_moves_focus_to_main(browser, site_url):
     box = page.locator("a.skip-link").bounding_box()
     assert box is not None and box["y"] >= 0 and box["width"] > 50  # visible when focused
     page.keyboard.press("Enter")
-    assert page.url.endswith("#main")
-    assert page.evaluate("document.activeElement.id") == "main"
+    # (the fragment's navigation may land after the key press returns, on a busy machine)
+    page.wait_for_url(site_url + "#main", timeout=5000)
+    page.wait_for_function("document.activeElement.id === 'main'", timeout=5000)
     context.close()
 
 
