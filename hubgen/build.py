@@ -103,16 +103,18 @@ class Session:
         earlier snapshot, its Jinja environment and all, may be garbage now); once warm, what is
         new since is frozen too (collected first only when small: see below).
 
-        It begins ``_WARM_AFTER`` seconds after the build: the thread that built goes on at once
-        (a thread that began by holding the interpreter kept it from it for a switch interval,
-        5 ms), and the browser's reload is served meanwhile without waiting on the warming's
-        turns with the interpreter (or on that collection, which holds it whole)."""
-        if stop.wait(_WARM_AFTER):
+        After a quick build, whose warming is short, it begins ``_WARM_AFTER`` seconds later:
+        the thread that built goes on at once (a thread that began by holding the interpreter
+        kept it from it for a switch interval, 5 ms), and the browser's reload is served
+        meanwhile without waiting on the warming's turns with the interpreter. A whole build's
+        warming, seconds long, begins at once: the sooner it ends, the sooner edits are quick."""
+        new = self._frozen is None or self._frozen() is not snapshot
+        if not new and stop.wait(_WARM_AFTER):
             return  # another build began: it does what it needs itself
         collecting = gc.isenabled()
         gc.disable()
         try:
-            if self._frozen is None or self._frozen() is not snapshot:
+            if new:
                 gc.unfreeze()
                 gc.collect()
                 gc.freeze()
