@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import re
 import string
@@ -13,7 +15,9 @@ from conftest import GROUP, POST, SITE_YAML, errors, read, run_build
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hubgen import render
 from hubgen.output import MARK
+from hubgen.outputs import RenderJob
 from hubgen.routes import _SAFE, quoted
 
 
@@ -343,3 +347,28 @@ def test_a_path_is_quoted_as_quote_quotes_it(path: str) -> None:
     """``quoted`` leaves a path that needs nothing as it is, without calling ``quote``: the
     same URL either way."""
     assert quoted(path) == quote(path, safe=_SAFE)
+
+
+def test_a_serving_sitemap_keeps_the_elements_of_its_jobs_and_lets_the_others_go(monkeypatch):
+    """A serving renderer keeps each job's ``<url>`` by the job; a job made again (a new object,
+    even of the same values), or the site served at another root, makes its element again, and
+    those of jobs gone are let go once more than ``_SITEMAP_SPARE`` are kept."""
+    monkeypatch.setattr(render, "_SITEMAP_SPARE", 2)
+    day = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    jobs = [
+        RenderJob(f"/p{i}/", "post.html", "post", f"p{i}.md", f"P{i}", lastmod=day)
+        for i in range(4)
+    ]
+    kept: render.SitemapUrls = {}
+    first = render.SitemapEntries("https://hub.example", jobs, kept).xml()
+    assert first == render.SitemapEntries("https://hub.example", jobs, None).xml()
+    assert first.count("<url>") == 4 and "<lastmod>2026-03-01</lastmod>" in first
+    assert {id(job) for job in jobs} == kept.keys()
+    again = [dataclasses.replace(job) for job in jobs[:3]]  # made again; the last one gone
+    assert render.SitemapEntries("https://hub.example", again, kept).xml() == first.replace(
+        "  <url>\n    <loc>https://hub.example/p3/</loc>\n    <lastmod>2026-03-01</lastmod>\n  </url>\n",
+        "",
+    )
+    assert kept.keys() == {id(job) for job in again}  # 7 kept were more than 3 + 2
+    elsewhere = render.SitemapEntries("http://127.0.0.1:8000", again, kept).xml()
+    assert "<loc>http://127.0.0.1:8000/p0/</loc>" in elsewhere and "hub.example" not in elsewhere
