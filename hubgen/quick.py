@@ -44,7 +44,7 @@ from hubgen.outputs import FORMATS, Alternate, RenderJob
 from hubgen.plan import Paginator, post_job, tag_section, tag_span
 from hubgen.render import Renderer, Rendering, render_all
 from hubgen.routes import output_file
-from hubgen.site import Assembled, Site, make_post, newest_first, render_bodies
+from hubgen.site import Assembled, Site, make_post, post_order, render_bodies
 from hubgen.yamlio import read_file
 
 
@@ -330,11 +330,11 @@ def _swap(value: Any, swaps: Mapping[int, Post], done: dict[int, Any]) -> Any:
 
 
 def _place_of(posts: Sequence[Post], key: tuple[dt.datetime, str]) -> int:
-    """Where a post of ``key`` (``newest_first``'s) goes in ``posts``, newest first: by bisection."""
+    """Where a post of ``key`` (``post_order``'s) goes in ``posts``, newest first: by bisection."""
     low, high = 0, len(posts)
     while low < high:
         middle = (low + high) // 2
-        if newest_first(posts[middle]) > key:
+        if post_order(posts[middle]) > key:
             low = middle + 1
         else:
             high = middle
@@ -343,10 +343,11 @@ def _place_of(posts: Sequence[Post], key: tuple[dt.datetime, str]) -> int:
 
 def _places(posts: Sequence[Post], wanted: Iterable[Post]) -> dict[int, int]:
     """Where in ``posts`` each of ``wanted`` is, by its ``id``, of those there: found by
-    bisection, as every listing is in ``newest_first`` order (14 looks in 10,000 posts)."""
+    bisection, as every listing is sorted by ``post_order``, newest first (14 looks in 10,000
+    posts)."""
     places = {}
     for post in wanted:
-        at = _place_of(posts, newest_first(post))
+        at = _place_of(posts, post_order(post))
         if at < len(posts) and posts[at] is post:
             places[id(post)] = at
     return places
@@ -598,7 +599,7 @@ def _relisted(
         if slug not in refs:
             members = tuple(p for p in members if p.source != post.source)
         elif slug not in had:
-            at = _place_of(members, newest_first(post))
+            at = _place_of(members, post_order(post))
             members = (*members[:at], post, *members[at:])
         facet = None
         if members:

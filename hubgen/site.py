@@ -64,7 +64,7 @@ class Site:
 Assembled = dict[str, tuple[Document, Rendered, tuple[object, ...], Post]]
 
 
-def newest_first(post: Post) -> tuple[dt.datetime, str]:
+def post_order(post: Post) -> tuple[dt.datetime, str]:
     """The key, sorted in reverse, of every listing of posts: newest first, then by source."""
     return (post.date, post.source)
 
@@ -316,7 +316,7 @@ def assemble(
             for file in sorted(doc.bundle.rglob("*")):
                 if file.is_file() and file != doc.file and not file.name.startswith("."):
                     resources.append((file, site_path + file.relative_to(doc.bundle).as_posix()))
-    posts.sort(key=newest_first, reverse=True)
+    posts.sort(key=post_order, reverse=True)
 
     pages = []
     for doc in page_docs:
