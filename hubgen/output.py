@@ -9,12 +9,15 @@ killed while moving them leaves the journal, and the next build completes the mo
 
 from __future__ import annotations
 
+import array
 import contextlib
 import ctypes
 import ctypes.util
+import fcntl
 import functools
 import json
 import os
+import platform
 import shutil
 import stat
 import subprocess  # nosec B404
@@ -33,6 +36,12 @@ MARK_TEXT = "This folder is written by hubgen; it is replaced on every build.\n"
 JOURNAL = ".hubgen-commit.json"  # an update's list of files to move in and to remove
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
+# Linux's FS_IOC_GETFLAGS and FS_IOC_SETFLAGS (_IOR/_IOW('f', 1|2, long), as asm-generic
+# encodes them: not on the machines that encode ioctls otherwise) and FS_TOPDIR_FL (linux/fs.h)
+_LONG = ctypes.sizeof(ctypes.c_long) << 16
+_GETFLAGS, _SETFLAGS = 0x80006601 | _LONG, 0x40006602 | _LONG
+_TOPDIR = 0x00020000
+_FLAGS = sys.platform == "linux" and platform.machine() in {"x86_64", "aarch64", "armv7l", "i686"}
 
 
 def check_output(out: Path, root: Path) -> Problem | None:
@@ -203,6 +212,7 @@ class Staging:
         else:
             self.folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=self.out.parent))
             self._made.add(self.folder)
+            spread(self.folder)
         # each file staged, by where it is published: where in the folder it is staged (by
         # this process, or by a worker that told it: see ``staged`` and ``adopt``)
         self._staged: dict[str, str] = {}
@@ -232,9 +242,15 @@ class Staging:
     def _target(self, relative: str) -> Path:
         # The folder is new and hubgen makes no links in it, so a path without '..' that is not
         # absolute stays inside: checked on the text, not resolved (resolving each is slow).
-        target = self.folder.joinpath(*_parts(relative))
+        parts = _parts(relative)
+        target = self.folder.joinpath(*parts)
         parent = target.parent
         if parent not in self._made:
+            top = self.folder / parts[0]
+            if top not in self._made:  # a year's, tags/: see ``spread``
+                top.mkdir(exist_ok=True)
+                spread(top)
+                self._made.add(top)
             parent.mkdir(parents=True, exist_ok=True)
             self._made.add(parent)
         return target
@@ -358,6 +374,35 @@ class Staging:
         """Remove the folder of a build that was not published."""
         if not self.published:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def spread(folder: Path) -> None:
+    """Mark a new folder as the top of unrelated subtrees (ext4's ``chattr +T``), so that the
+    file system places each folder made in it where there is room, not beside it; elsewhere
+    nothing.
+
+    ext4 without a journal does not reuse an inode freed in the last minute (six, while its
+    block is unwritten): making a file or folder in a block group where many were freed first
+    tests every one of them, nearly 1 ms at a time after a site of 17,000 files was deleted.
+    Every build but the first replaces a site, so its files were freed beside where the new
+    ones would go: a cold build of 10,000 posts spent 11–13 s in the kernel, against 2–3 s with
+    the site's top folders marked."""
+    if not _FLAGS:
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        flags = array.array("I", [0])
+        fcntl.ioctl(fd, _GETFLAGS, flags, True)
+        if not flags[0] & _TOPDIR:
+            flags[0] |= _TOPDIR
+            fcntl.ioctl(fd, _SETFLAGS, flags, True)
+    except OSError:  # another file system, or another system: nothing to tell it
+        pass
+    finally:
+        os.close(fd)
 
 
 def _put(target: Path, data: bytes, mtime_ns: int | None = None) -> os.stat_result:

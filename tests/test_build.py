@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import datetime as dt
+import fcntl
 import hashlib
+import os
 import re
 import string
 from pathlib import Path
@@ -15,7 +18,7 @@ from conftest import GROUP, POST, SITE_YAML, errors, read, run_build
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hubgen import render
+from hubgen import output, render
 from hubgen.output import MARK
 from hubgen.outputs import RenderJob
 from hubgen.routes import _SAFE, quoted
@@ -305,6 +308,39 @@ def test_two_builds_are_byte_identical(make_site, tmp_path):
     run_build(root, out=tmp_path / "a")
     run_build(root, out=tmp_path / "b")
     assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+
+
+def _flags(folder: Path, add: int = 0) -> int:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        flags = array.array("I", [0])
+        fcntl.ioctl(fd, output._GETFLAGS, flags, True)
+        if add:
+            flags[0] |= add
+            fcntl.ioctl(fd, output._SETFLAGS, flags, True)
+        return flags[0]
+    finally:
+        os.close(fd)
+
+
+def test_the_site_and_its_folders_of_folders_are_marked_as_tops_of_unrelated_trees(
+    make_site, tmp_path
+):
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    try:
+        supported = bool(_flags(probe, output._TOPDIR) & output._TOPDIR)
+    except OSError:
+        supported = False
+    if not supported:
+        pytest.skip("this file system or system has no FS_TOPDIR_FL")
+    root = make_site({**_posts(3), "content/groups/circle.yaml": GROUP.format(name="Circle")})
+    assert errors(run_build(root)) == []
+    public = root / "public"
+    marked = {p.name for p in public.iterdir() if p.is_dir() and _flags(p) & output._TOPDIR}
+    assert _flags(public) & output._TOPDIR
+    assert marked == {p.name for p in public.iterdir() if p.is_dir()} >= {"2025", "groups", "tags"}
+    assert not _flags(public / "2025" / "01") & output._TOPDIR
 
 
 def test_base_url_path_prefixes_every_internal_link(make_site):
