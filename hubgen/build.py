@@ -396,6 +396,9 @@ def _build(
         if options.write
         else None
     )
+    storing = None
+    if state is not None:  # for the next build, when one post is all that changes
+        storing = resume.Storing(cache_folder, output, cache, state, site, jobs, places)
     try:
         rendering = render_all(
             jobs,
@@ -405,6 +408,7 @@ def _build(
             staging,
             progress,
             published,
+            forked=storing.start if storing is not None else None,
         )
         written = set(rendering.files)
         records = dict(rendering.files)
@@ -420,6 +424,8 @@ def _build(
         kept = {k: v for k, v in records.items() if v is not None}
         if publish and staging is not None:
             staging.publish(records)
+        if storing is not None:
+            storing.wait()  # it saves the cache's bodies
         if session is not None:  # the files are saved when the session closes
             session.cache = cache.carry(
                 *((str(output), kept) if publish else (cache.output, published))
@@ -429,18 +435,22 @@ def _build(
             cache.save(output, kept)
         else:  # the published site is as it was: keep what the cache says of it
             cache.save(None, {})
+    except BaseException:
+        if storing is not None:
+            storing.abandon()
+        raise
     finally:
         if staging is not None:
             staging.discard()
     pages = sum(r.endswith(".html") for r in written)
     files = len(written | static.keys())
-    if state is not None and publish:  # for the next build, when one post is all that changes
-        if problems.errors:  # published all the same (--keep-going): not a build to go on from
+    if storing is not None and publish and not problems.errors:
+        made = resume.Done(pages, files, (), coming, tuple(problems.items))
+        storing.finish(_settings(options), made)
+    elif storing is not None:
+        storing.abandon()
+        if publish:  # published all the same (--keep-going): not a build to go on from
             resume.forget(cache_folder, output)
-        else:
-            settings = _settings(options)
-            made = resume.Done(pages, files, (), coming, tuple(problems.items))
-            resume.store(cache_folder, output, cache, state, settings, made, site, jobs, places)
     if session is not None and publish and not problems.errors:
         session.snapshot = Snapshot(
             _settings(options),

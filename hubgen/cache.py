@@ -76,6 +76,7 @@ class BuildCache:
     _yaml_kept: bool = False  # saved already (``let_go_of_yaml``)
     _unread: dict[str, Path] = field(default_factory=dict)  # bodies' files not read yet
     token: str = ""  # new with each record of pages: a stored build (``resume``) names it
+    _bodies_saved: bool = False  # by ``save_bodies``, before ``save``
 
     @classmethod
     def load(cls, root: Path, code: str, output: Path) -> BuildCache:
@@ -136,9 +137,24 @@ class BuildCache:
         self._yaml_kept = True
 
     def save(self, output: Path | None, pages: dict[str, Page]) -> None:
-        """Keep this build's bodies and, when it published ``output``, its pages."""
-        self._read_bodies()  # to know which files are as wanted
+        """Keep this build's bodies (unless ``save_bodies`` did) and, when it published
+        ``output``, its pages."""
+        if not self._bodies_saved:
+            self.save_bodies()
         with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+            self._make_folder()
+            if not self._yaml_kept:
+                self._save_yaml()
+            if output is not None:
+                self._save_pages(output, pages)
+                _forget_gone(self.folder)
+
+    def save_bodies(self) -> None:
+        """Keep the bodies this build used (and no others): all there is to save of them once
+        the site is assembled, so a build does it while its pages render (see ``resume``)."""
+        self._bodies_saved = True
+        self._read_bodies()  # to know which files are as wanted
+        with contextlib.suppress(OSError):
             self._make_folder()
             shards: dict[str, dict[str, Any]] = {name: {} for name in self._shards}
             for key, entry in self.used_bodies.items():
@@ -150,11 +166,6 @@ class BuildCache:
                     # marshal writes str, not its subclass Markup: a copy, one shard at a time
                     plain = {k: {**e, "html": str(e["html"])} for k, e in entries.items()}
                     _write(self.folder / name, self.code, plain)
-            if not self._yaml_kept:
-                self._save_yaml()
-            if output is not None:
-                self._save_pages(output, pages)
-                _forget_gone(self.folder)
 
     def _save_pages(self, output: Path, pages: Mapping[str, Page]) -> None:
         self.token = secrets.token_hex(8)
@@ -323,21 +334,47 @@ class Chunks:
         return offset
 
 
+class Writer:
+    """A file of pieces (``chunks``) written beside ``file``, which it replaces once committed:
+    its index written last. Abandoned, it leaves ``file`` as it was."""
+
+    def __init__(self, file: Path, code: str, output: str) -> None:
+        self._file = file
+        fd, self._temporary = tempfile.mkstemp(prefix=file.name + ".", dir=file.parent)
+        self._stream = os.fdopen(fd, "wb")
+        self.chunks = Chunks(self._stream)
+        try:
+            self._stream.write(json.dumps(_meta(code) | {"output": output}).encode() + b"\n")
+        except BaseException:
+            self.abandon()
+            raise
+
+    def commit(self) -> None:
+        try:
+            chunks = self.chunks
+            at = chunks.put(marshal.dumps(chunks.index))
+            self._stream.write(f"\n{at} {chunks.digest.hexdigest()}".encode())
+            self._stream.close()
+            Path(self._temporary).replace(self._file)
+        except BaseException:
+            self.abandon()
+            raise
+
+    def abandon(self) -> None:
+        self._stream.close()
+        Path(self._temporary).unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def writing(file: Path, code: str, output: str) -> Iterator[Chunks]:
     """Write ``file`` (atomically) in pieces; its index is written last."""
-    fd, temporary = tempfile.mkstemp(prefix=file.name + ".", dir=file.parent)
+    writer = Writer(file, code, output)
     try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(json.dumps(_meta(code) | {"output": output}).encode() + b"\n")
-            chunks = Chunks(stream)
-            yield chunks
-            at = chunks.put(marshal.dumps(chunks.index))
-            stream.write(f"\n{at} {chunks.digest.hexdigest()}".encode())
-        Path(temporary).replace(file)
+        yield writer.chunks
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        writer.abandon()
         raise
+    writer.commit()
 
 
 @dataclass(frozen=True)

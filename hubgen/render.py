@@ -339,6 +339,7 @@ def render_all(
     previous: Mapping[str, Page] | None = None,
     sitemap: bool | Sequence[RenderJob] = True,
     fingerprints: bool = True,
+    forked: Callable[[], None] | None = None,
 ) -> Rendering:
     """Render every job, then the sitemap and robots.txt, into ``staging``.
 
@@ -350,7 +351,8 @@ def render_all(
     (a quick build, which knows its jobs changed) every job is rendered, and recorded with an
     empty fingerprint, which the next build's never matches. ``sitemap``: whether ``jobs`` are
     the site's, whose sitemap and robots.txt are written; or the site's jobs, when ``jobs`` are
-    some of them and the sitemap alone is written again.
+    some of them and the sitemap alone is written again. ``forked`` is called once workers are
+    forked, if they are: this process has little to do until they are done.
     """
 
     def render_one(
@@ -401,7 +403,7 @@ def render_all(
         renderer.warm(job, problems)
     rendered = []
     for (_, relative, _), (done, page, job_problems, staged) in zip(
-        todo, parallel_map(render_one, todo, progress=progress), strict=True
+        todo, parallel_map(render_one, todo, progress=progress, forked=forked), strict=True
     ):
         problems.extend(job_problems)
         if done:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
+from hubgen import resume
 from hubgen.cache import FOLDER
 from hubgen.models import Facet, Post, TagRef, TocEntry
 from hubgen.outputs import RenderJob
@@ -207,6 +208,34 @@ def test_warnings_of_other_files_are_reported_again(make_site: MakeSite, tmp_pat
     result = run_build(root)
     assert "sitemap.xml" in result.rendered
     assert result.problems == first.problems
+
+
+def test_a_build_that_forks_stores_while_its_pages_render(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUBGEN_WORKERS", "2")  # enough pages to render over workers
+    started: list[bool] = []
+    start = resume.Storing.start
+    monkeypatch.setattr(resume.Storing, "start", lambda self: (started.append(True), start(self)))
+    posts = {
+        f"content/posts/p{n:03d}.md": f"---\ntitle: Post {n}\ndate: 2025-{1 + n % 12:02d}-"
+        f"{1 + n % 28:02d}\ntags: [t{n % 5}]\n---\nBody of post {n}.\n"
+        for n in range(150)
+    }
+    root = make_site(posts)
+    age(root)
+    assert not errors(run_build(root))
+    assert started  # in a thread, while the workers rendered
+    assert stored(root).is_file()
+    edit(root, "content/posts/p042.md", "Body of post 42.", "Body of post 42, edited.", 600)
+    rebuilt: list[object] = []
+    rebuild = resume.rebuild
+    monkeypatch.setattr(resume, "rebuild", lambda *a: rebuilt.append(rebuild(*a)) or rebuilt[-1])
+    result = run_build(root)
+    assert not errors(result)
+    assert "2025/07/p042/index.html" in result.rendered
+    assert rebuilt and rebuilt[0] is not None  # taken up from what the first build stored
+    assert tree(root / "public") == clean_build(root, tmp_path / "clean")
 
 
 def test_a_build_with_errors_stores_nothing(make_site: MakeSite) -> None:
