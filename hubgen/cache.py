@@ -229,6 +229,10 @@ class BuildCache:
 
     # --- bodies ---------------------------------------------------------------------------------
 
+    def has_bodies(self) -> bool:
+        """Whether ``body`` can find any body."""
+        return bool(self.bodies or self._unread)
+
     def body(self, key: str, resolve: Callable[[str], str | None] | None) -> Rendered | None:
         """The body rendered under ``key``, if every link it resolved still resolves the same."""
         if self._unread:

@@ -306,7 +306,10 @@ def _read_documents(
     config: SiteConfig,
     problems: Problems,
     reads: Reads | None = None,
+    forked: Callable[[], None] | None = None,
 ) -> list[Document]:
+    """The documents of ``folder``; ``forked`` is called once workers reading them are forked,
+    if they are."""
     documents = []
     bundles = (
         {p.parent for p in folder.glob("**/index.*") if p.suffix.lower() in POST_SUFFIXES}
@@ -338,7 +341,7 @@ def _read_documents(
     elif remembered:
         results = [read(f) for f in files]
     else:
-        results = parallel_map(read, files, min_items=500)
+        results = parallel_map(read, files, min_items=500, forked=forked)
     for document, found, used in results:
         problems.extend(found)
         if memo is not None:
@@ -445,10 +448,17 @@ def _read_content(
             "run 'hubgen init' or create content/posts/",
         )
         return Content((), (), (), ())
-    posts = _read_documents("post", content / "posts", root, config, problems, reads)
+    read: list[tuple[list[GroupSource], list[AuthorSource]]] = []
+
+    def others() -> None:  # read by this process while workers read the posts, if they do
+        groups = _read_groups(content / "groups", root, problems)
+        read.append((groups, _read_authors(root / config.authors_file, root, problems)))
+
+    posts = _read_documents("post", content / "posts", root, config, problems, reads, others)
     pages = _read_documents("page", content / "pages", root, config, problems, reads)
-    groups = _read_groups(content / "groups", root, problems)
-    authors = _read_authors(root / config.authors_file, root, problems)
+    if not read:
+        others()
+    [(groups, authors)] = read
     if not (posts or pages or groups) and not problems.errors:
         problems.error(
             "content",

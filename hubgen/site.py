@@ -141,11 +141,13 @@ def render_bodies(
     bodies: dict[str, Rendered] = {}
     missing = []
     found = []
+    # (a cold build's cache has no bodies: the keys of the bodies are then taken by the workers)
+    looking = cache is not None and cache.has_bodies()
     for doc in docs:
         if doc.is_html:
             bodies[doc.source] = render_html_body(doc.body)
             continue
-        cached = cache.body(key(doc), resolver(doc)) if cache is not None else None
+        cached = cache.body(key(doc), resolver(doc)) if cache is not None and looking else None
         if cached is None:
             missing.append(doc)
         else:
@@ -153,7 +155,7 @@ def render_bodies(
             found.append(doc)
     forget(found)
 
-    def render(doc: Document) -> tuple[Rendered, list[Problem], list[LinkCall]]:
+    def render(doc: Document) -> tuple[Rendered, list[Problem], list[LinkCall], str]:
         calls: list[LinkCall] = []
         resolve = resolver(doc)
 
@@ -169,14 +171,11 @@ def render_bodies(
             resolve=recording,
             toc_min=config.toc_min_headings,
         )
-        return rendered, link_problems, calls
+        return rendered, link_problems, calls, key(doc)
 
-    keys = [key(doc) for doc in missing]
     # once forked, the workers have the sources of the bodies they render
     rendered_all = parallel_map(render, missing, forked=lambda: forget(missing))
-    for doc, body, (rendered, link_problems, calls) in zip(
-        missing, keys, rendered_all, strict=True
-    ):
+    for doc, (rendered, link_problems, calls, body) in zip(missing, rendered_all, strict=True):
         problems.extend(link_problems)
         if not link_problems:
             bodies[doc.source] = rendered
