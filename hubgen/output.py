@@ -13,7 +13,6 @@ import array
 import contextlib
 import ctypes
 import ctypes.util
-import fcntl
 import functools
 import json
 import os
@@ -389,6 +388,8 @@ def spread(folder: Path) -> None:
     the site's top folders marked."""
     if not _FLAGS:
         return
+    import fcntl  # Linux: see _FLAGS (not on every system Python runs on)
+
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
