@@ -119,7 +119,6 @@ class Storing:
         """Wait for ``start``'s thread, before anything else touches the cache."""
         if self._thread is not None:
             self._thread.join()
-            self._thread = None
 
     def _encode(self, background: bool = True) -> None:
         try:
@@ -148,7 +147,7 @@ class Storing:
 
     def finish(self, settings: str, done: Done) -> None:
         """Keep the build, published without errors, once the cache is saved."""
-        if self._thread is None and self._writer is None and self._failed is None:
+        if self._thread is None:
             self._encode(background=False)
         self.wait()
         writer, failed = self._writer, self._failed

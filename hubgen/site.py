@@ -142,12 +142,12 @@ def render_bodies(
     missing = []
     found = []
     # (a cold build's cache has no bodies: the keys of the bodies are then taken by the workers)
-    looking = cache is not None and cache.has_bodies()
+    looked_up = cache if cache is not None and cache.has_bodies() else None
     for doc in docs:
         if doc.is_html:
             bodies[doc.source] = render_html_body(doc.body)
             continue
-        cached = cache.body(key(doc), resolver(doc)) if cache is not None and looking else None
+        cached = looked_up.body(key(doc), resolver(doc)) if looked_up is not None else None
         if cached is None:
             missing.append(doc)
         else:
