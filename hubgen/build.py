@@ -355,6 +355,7 @@ def _build(
         reads.done()
     else:  # in its own process: the remembered YAML is saved now, and its memory freed
         cache.let_go_of_yaml()
+    prints = Fingerprints(session.prints) if session is not None else Fingerprints()
     site = assemble(
         content,
         config,
@@ -364,6 +365,7 @@ def _build(
         now=options.now,
         cache=cache,
         reuse=session.posts if session is not None else None,
+        prints=prints,
     )
     # the date of the next post to come, when the site changes by itself
     coming = min((d.date for d in content.posts if d.date and d.date > options.now), default=None)
@@ -372,7 +374,6 @@ def _build(
     give_back_memory()  # before workers are forked with a copy of it
     icon = config.feeds.icon or find_icon((*theme.static_dirs, options.root / "static"))
     jobs = plan(site, problems, icon)
-    prints = Fingerprints(session.prints) if session is not None else None
     env = environment(options.root, theme, config)
     renderer = Renderer(env, options.root, theme, prints, serving=session is not None)
 

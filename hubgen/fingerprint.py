@@ -156,6 +156,11 @@ class Fingerprints:
             self._memo[id(value)] = (value, encoded)  # kept, so that its id stays its own
         return encoded
 
+    def learn(self, value: object, encoded: bytes) -> None:
+        """Take ``encoded`` as what ``of(value)`` is: what another process's ``of`` gave for an
+        equal value (a post made again where its body was rendered)."""
+        self._memo[id(value)] = (value, encoded)
+
     def _parts(self, items: Iterable[object]) -> bytes:
         """Plain parts go to marshal as they are (it keeps their types apart and refuses their
         subclasses); any other part as its encoding, which is bytes, unlike a plain part."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,6 +17,7 @@ from hubgen.config import SiteConfig
 from hubgen.content import Content, Document, slugify
 from hubgen.directory import assemble_directory, by_name, facets
 from hubgen.errors import Problem, Problems, did_you_mean
+from hubgen.fingerprint import Fingerprints
 from hubgen.links import check_anchors, source_links
 from hubgen.markdown import LinkResolver, MarkdownRenderer, render_html_body
 from hubgen.models import Author, Facet, Group, Page, Post, Rendered, TagRef
@@ -111,13 +112,16 @@ def render_bodies(
     problems: Problems,
     cache: BuildCache | None,
     keep_sources: bool = True,
+    encode: Callable[[Document, Rendered], bytes | None] | None = None,
+    encoded: dict[str, bytes] | None = None,
 ) -> dict[str, Rendered]:
     """Each document's body as HTML with its links resolved, by source; broken ones left out.
 
     Bodies the cache has are taken from it; the others are independent of each other, so they
     are rendered over all cores. Unless ``keep_sources`` (a session reads with them again), the
     Markdown of the documents is let go here once it is no longer needed: when their bodies come
-    from the cache, or when the workers rendering them have it.
+    from the cache, or when the workers rendering them have it. The worker that renders a body
+    also takes ``encode`` of it (a post's fingerprint), given back in ``encoded`` by source.
     """
     raw_html = config.markdown.raw_html_posts
     renderer = MarkdownRenderer(raw_html=raw_html)
@@ -155,7 +159,9 @@ def render_bodies(
             found.append(doc)
     forget(found)
 
-    def render(doc: Document) -> tuple[Rendered, list[Problem], list[LinkCall], str]:
+    def render(
+        doc: Document,
+    ) -> tuple[Rendered, list[Problem], list[LinkCall], str, bytes | None]:
         calls: list[LinkCall] = []
         resolve = resolver(doc)
 
@@ -171,14 +177,19 @@ def render_bodies(
             resolve=recording,
             toc_min=config.toc_min_headings,
         )
-        return rendered, link_problems, calls, key(doc)
+        also = encode(doc, rendered) if encode is not None and not link_problems else None
+        return rendered, link_problems, calls, key(doc), also
 
     # once forked, the workers have the sources of the bodies they render
     rendered_all = parallel_map(render, missing, forked=lambda: forget(missing))
-    for doc, (rendered, link_problems, calls, body) in zip(missing, rendered_all, strict=True):
+    for doc, (rendered, link_problems, calls, body, also) in zip(
+        missing, rendered_all, strict=True
+    ):
         problems.extend(link_problems)
         if not link_problems:
             bodies[doc.source] = rendered
+            if also is not None and encoded is not None:
+                encoded[doc.source] = also
             if cache is not None:
                 cache.keep_body(body, calls, rendered)
     return bodies
@@ -234,12 +245,15 @@ def assemble(
     now: dt.datetime,
     cache: BuildCache | None = None,
     reuse: Assembled | None = None,
+    prints: Fingerprints | None = None,
 ) -> Site:
     """Link the read content into a site. Problems are collected; broken items are left out.
 
     ``reuse`` holds the posts of the last build in this process (``hubgen serve``), each with
     what it was made of: a post made of the same document, body and links is that same object,
-    whose fingerprint is known. It is left holding this build's.
+    whose fingerprint is known. It is left holding this build's. ``prints`` learns the
+    fingerprint of each post whose body a worker rendered, which made the post and took it
+    there: forked later to render the pages, each worker would otherwise take every post's.
     """
     posts_docs = [d for d in content.posts if _published(d, drafts, future, now)]
     page_docs = list(content.pages)
@@ -258,6 +272,30 @@ def assemble(
     tags = facets((t for d in posts_docs for t in d.meta.tags), config.permalinks.tag, config)
     tag_refs = {slug: TagRef(t.name, slug, t.url) for slug, t in tags.items()}
 
+    def linked(doc: Document) -> tuple[Any, ...] | None:
+        """What the post of ``doc`` links to (see ``make_post``); None for an unknown group."""
+        if any(s not in group_refs for s in doc.meta.groups):
+            return None
+        return (
+            tuple(dict.fromkeys(tag_refs[slugify(t)] for t in doc.meta.tags)),
+            tuple(
+                dict.fromkeys(
+                    authors[n if n in authors else slugify(n)] for n in _author_names(doc)
+                )
+            ),
+            tuple(dict.fromkeys(group_refs[s] for s in doc.meta.groups)),
+            doc_urls[real[doc.file]],
+            doc.date is not None and doc.date > now,
+        )
+
+    posts_made = {d.source for d in posts_docs}
+    apart = Fingerprints()  # a worker's own: each fills its copy
+
+    def encode(doc: Document, rendered: Rendered) -> bytes | None:
+        made = linked(doc) if doc.source in posts_made and doc.date is not None else None
+        return apart.of(make_post(doc, rendered, made)) if made is not None else None
+
+    encoded: dict[str, bytes] = {}
     bodies = render_bodies(
         [*posts_docs, *page_docs],
         doc_urls,
@@ -266,6 +304,8 @@ def assemble(
         problems,
         cache,
         keep_sources=reuse is not None,
+        encode=encode if prints is not None else None,
+        encoded=encoded,
     )
     posts: list[Post] = []
     assembled: Assembled = {}
@@ -281,7 +321,8 @@ def assemble(
                 )
                 ok = False
         rendered = bodies.get(doc.source)
-        if rendered is None or not ok or doc.date is None:  # reading gives every post a date
+        made = linked(doc) if ok else None
+        if rendered is None or made is None or doc.date is None:  # reading dates every post
             continue
         post_url = doc_urls[real[doc.file]]
         anchored.append((doc.source, post_url, rendered))
@@ -292,22 +333,13 @@ def assemble(
                 "this post has no tags",
                 "add 'tags: [...]' so readers find it",
             )
-        made = (
-            tuple(dict.fromkeys(tag_refs[slugify(t)] for t in doc.meta.tags)),
-            tuple(
-                dict.fromkeys(
-                    authors[n if n in authors else slugify(n)] for n in _author_names(doc)
-                )
-            ),
-            tuple(dict.fromkeys(group_refs[s] for s in doc.meta.groups)),
-            post_url,
-            doc.date > now,
-        )
         known = reuse.get(doc.source) if reuse is not None else None
         if known is not None and known[0] is doc and known[1] is rendered and known[2] == made:
             post = known[3]  # the same object as the last build's (``hubgen serve``)
         else:
             post = make_post(doc, rendered, made)
+            if prints is not None and doc.source in encoded:
+                prints.learn(post, encoded[doc.source])
         assembled[doc.source] = (doc, rendered, made, post)
         posts.append(post)
         if doc.bundle is not None:

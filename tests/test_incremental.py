@@ -27,9 +27,9 @@ from markupsafe import Markup
 
 from hubgen import feeds, output, theme, yamlio
 from hubgen.build import Session
-from hubgen.cache import BODIES, FOLDER, PAGES, YAML
+from hubgen.cache import BODIES, FOLDER, PAGES, YAML, BuildCache
 from hubgen.errors import Problems
-from hubgen.fingerprint import Fingerprints
+from hubgen.fingerprint import Fingerprints, code
 from hubgen.markdown import MarkdownRenderer
 from hubgen.models import Facet, TocEntry
 from hubgen.render import referenced_templates
@@ -772,6 +772,43 @@ def test_fingerprints_tell_apart_any_two_different_values(a: object, b: object) 
     same = prints.combine([a]) == Fingerprints().combine([b])
     assert same == (_typed(a) == _typed(b)), (a, b)
     assert prints.combine([a]) == prints.combine([a])  # remembered parts give the same digest
+
+
+def test_posts_fingerprints_are_taken_where_their_bodies_render(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that forks learns each post's fingerprint from the worker that rendered its body,
+    which gives each page the fingerprint it has when taken where the page renders."""
+    monkeypatch.setenv("HUBGEN_WORKERS", "2")  # enough bodies to render over workers
+    posts = {
+        f"content/posts/p{n:03d}.md": f"---\ntitle: Post {n}\ndate: 2025-{1 + n % 12:02d}-"
+        f"{1 + n % 28:02d}\ntags: [t{n % 5}, T{n % 3}]\n"
+        + ("authors: [ada]\ngroups: [circle]\n" if n % 4 == 0 else "")
+        + f"---\n## Part\n\nBody of post {n}, [more](p{(n + 1) % 220:03d}.md).\n"
+        for n in range(220)
+    }
+    root = make_site({**SITE, **posts})
+    learned: list[str] = []
+    learn = Fingerprints.learn
+
+    def noting(self: Fingerprints, value: Any, encoded: bytes) -> None:
+        learned.append(value.source)
+        learn(self, value, encoded)
+
+    def fingerprints() -> dict[str, str]:
+        pages = BuildCache.load(root, code(), (root / "public").resolve()).pages
+        return {relative: page.fingerprint for relative, page in pages.items()}
+
+    monkeypatch.setattr(Fingerprints, "learn", noting)
+    assert not errors(run_build(root))
+    assert sorted(learned) == sorted([*posts, *(f"content/posts/p{n}.md" for n in range(1, 6))])
+    learnt = fingerprints()
+    shutil.rmtree(root / "public")
+    shutil.rmtree(root / FOLDER)
+    monkeypatch.setattr(Fingerprints, "learn", lambda *_: None)  # each taken by the pages' workers
+    assert not errors(run_build(root))
+    assert fingerprints() == learnt
+    assert sum(map(bool, learnt.values())) > 500  # the pages; static files have none
 
 
 def test_template_dependencies_are_never_too_few() -> None:
