@@ -70,7 +70,11 @@ _DEFINITION = re.compile(r"[ \t>]*[:~][ \t]")
 _NEXT_DEFINITION = re.compile(r"\n[ \t>]*[:~][ \t]")
 _RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 _PLAIN_START = re.compile(r"[^\s>*+-](?<!\d)|\d+(?![.)])")
-_SCHEME = re.compile(r"(?:script|data|file)[\s\\]*[:&]")
+# what follows the end of a scheme's name (javascript, vbscript, data, file) that markdown-it-py
+# refuses: looked for after each of the names, found with str.find (a search for the whole pattern
+# tries it at every character of the body)
+_SCHEME_NAMES = ("script", "data", "file")
+_SCHEME_END = re.compile(r"[\s\\]*[:&]")
 _DELIMITER = re.compile(r"[*_~]")
 _HTML_TAG = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*[\s/>]|/[A-Za-z]|[!?])")
 _UNICODE_SPACE = re.compile("[^\\S\\x00-\\x7f]")
@@ -158,8 +162,20 @@ def _slow(body: str) -> bool:
         return True
     if "|" in body and not _plain_tables(body):
         return True
-    lower = body.lower()
-    return ("script" in lower or "data" in lower or "file" in lower) and bool(_SCHEME.search(lower))
+    return _scheme(body.lower())
+
+
+def _scheme(lower: str) -> bool:
+    """Whether a scheme's name is followed by what may end it: spaces or backslashes, then ':'
+    or '&' (an entity may spell the colon)."""
+    for name in _SCHEME_NAMES:
+        at = lower.find(name)
+        while at >= 0:
+            at += len(name)
+            if _SCHEME_END.match(lower, at):
+                return True
+            at = lower.find(name, at)
+    return False
 
 
 class _Walk:

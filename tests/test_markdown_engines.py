@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hubgen.markdown import MarkdownRenderer, PythonMarkdown
-from hubgen.markdown_fast import FastMarkdown
+from hubgen.markdown_fast import FastMarkdown, _scheme
 
 HERE = Path(__file__).resolve().parent
 SPEC = json.loads((HERE / "fixtures/commonmark/spec.json").read_text(encoding="utf-8"))
@@ -227,6 +228,14 @@ SNIPPETS = [
 )
 def test_random_documents_render_alike(parts: list[tuple[str, str]], raw_html: bool) -> None:
     compare("".join(text + joint for text, joint in parts), raw_html)
+
+
+@settings(max_examples=int(os.environ.get("HUBGEN_FUZZ_EXAMPLES", "300")), deadline=None)
+@given(st.lists(st.sampled_from(["script", "data", "file", "dat", "a", " ", "\t", "\\", ":", "&"])))
+def test_the_scheme_check_finds_what_its_pattern_finds(parts: list[str]) -> None:
+    """Bodies that may spell a refused scheme go to markdown-it-py: looked for name by name."""
+    text = "".join(parts)
+    assert _scheme(text) == bool(re.search(r"(?:script|data|file)[\s\\]*[:&]", text)), text
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpora is not here")
