@@ -177,19 +177,19 @@ def render_bodies(
             resolve=recording,
             toc_min=config.toc_min_headings,
         )
-        also = encode(doc, rendered) if encode is not None and not link_problems else None
-        return rendered, link_problems, calls, key(doc), also
+        encoding = encode(doc, rendered) if encode is not None and not link_problems else None
+        return rendered, link_problems, calls, key(doc), encoding
 
     # once forked, the workers have the sources of the bodies they render
     rendered_all = parallel_map(render, missing, forked=lambda: forget(missing))
-    for doc, (rendered, link_problems, calls, body, also) in zip(
+    for doc, (rendered, link_problems, calls, body, encoding) in zip(
         missing, rendered_all, strict=True
     ):
         problems.extend(link_problems)
         if not link_problems:
             bodies[doc.source] = rendered
-            if also is not None and encoded is not None:
-                encoded[doc.source] = also
+            if encoding is not None and encoded is not None:
+                encoded[doc.source] = encoding
             if cache is not None:
                 cache.keep_body(body, calls, rendered)
     return bodies
