@@ -250,8 +250,9 @@ class Staging:
                 top.mkdir(exist_ok=True)
                 spread(top)
                 self._made.add(top)
-            parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(parent)
+            if parent != top:
+                parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(parent)
         return target
 
     def write(self, relative: str, data: bytes) -> os.stat_result | Written:
