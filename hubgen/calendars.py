@@ -103,12 +103,14 @@ def meeting_event(group: Group, config: SiteConfig) -> icalendar.Event | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _zone(name: str, since: int) -> icalendar.Timezone:
-    """A VTIMEZONE from ``since``'s first day to ZONES_UNTIL; slow to make, so made once."""
+def _zone(name: str, since: int) -> bytes:
+    """A VTIMEZONE from ``since``'s first day to ZONES_UNTIL, written: slow to make (10 ms) and
+    to write (0.6 ms), so both are done once."""
     first = dt.date(since, 1, 1)
     last = max(first + dt.timedelta(days=366), ZONES_UNTIL)
     zone = zoneinfo.ZoneInfo(name)
-    return icalendar.Timezone.from_tzinfo(zone, tzid=name, first_date=first, last_date=last)
+    timezone = icalendar.Timezone.from_tzinfo(zone, tzid=name, first_date=first, last_date=last)
+    return bytes(timezone.to_ical())
 
 
 def meetings_calendar(path: str, context: Mapping[str, Any], site: Site) -> bytes:
@@ -135,6 +137,10 @@ def meetings_calendar(path: str, context: Mapping[str, Any], site: Site) -> byte
     # one component: the zone they would be in.
     names = sorted(calendar.get_missing_tzids()) if starts else [agenda.zone]
     # One window for nearly every calendar, so each zone's VTIMEZONE is made once per build.
-    zones = [_zone(name, min(first.year, ZONES_FROM)) for name in names]
-    calendar.subcomponents[:0] = zones  # before the events that name them
-    return bytes(calendar.to_ical())
+    zones = b"".join(_zone(name, min(first.year, ZONES_FROM)) for name in names)
+    # before the events that name them, after the calendar's properties (whose lines, folded or
+    # not, never begin with BEGIN:)
+    written = bytes(calendar.to_ical())
+    at = written.find(b"\r\nBEGIN:", len(b"BEGIN:VCALENDAR"))
+    at = written.rindex(b"END:VCALENDAR") if at == -1 else at + 2
+    return written[:at] + zones + written[at:]

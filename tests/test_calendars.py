@@ -97,6 +97,12 @@ def test_each_group_with_meetings_gets_a_calendar(make_site):
         assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
         assert calendar.walk("VTIMEZONE") or calendar.walk("VEVENT"), path
         assert calendar.get_missing_tzids() == set(), path  # every TZID has its VTIMEZONE
+        # each zone, written once and put in, comes after the calendar's properties and
+        # before the events, as icalendar writes a calendar with its zones first
+        raw = path.read_bytes()
+        zone = raw.index(b"BEGIN:VTIMEZONE")
+        events = raw.find(b"BEGIN:VEVENT")
+        assert raw.index(b"X-PUBLISHED-TTL:") < zone and (events == -1 or zone < events), path
 
 
 def test_a_group_event_says_what_where_and_when(make_site):
