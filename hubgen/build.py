@@ -19,7 +19,7 @@ from hubgen.content import POST_SUFFIXES, Reads, read_content
 from hubgen.errors import Problem, Problems, display_path
 from hubgen.files import static_files
 from hubgen.fingerprint import Fingerprints, code
-from hubgen.output import Staging, check_output, give_back_memory, libc, recover
+from hubgen.output import MARK, Staging, check_output, give_back_memory, libc, recover
 from hubgen.outputs import find_icon
 from hubgen.plan import plan
 from hubgen.quick import Snapshot, rebuild_post
@@ -242,9 +242,9 @@ def _static(staging: Staging, published: Mapping[str, Page], file: Path, relativ
         and staging.intact(relative, old.size, old.mtime_ns)
     ):
         kept = staging.keep(relative)
-        return old if kept is None else Page(key, kept.st_size, kept.st_mtime_ns)
+        return old if kept is None else Page(key, kept.st_size, kept.st_mtime_ns, None, kept.st_ino)
     copied = staging.copy(file, relative)
-    return Page(key, copied.st_size, copied.st_mtime_ns)
+    return Page(key, copied.st_size, copied.st_mtime_ns, None, copied.st_ino)
 
 
 def build(
@@ -470,5 +470,11 @@ def _build(
     if state is not None:
         clean = publish and not problems.items
         done = inputs.Done(pages, files) if clean else None
-        inputs.save(cache_folder, state, options.output, coming, done)
+        # every file a full build published, as written: what the folder holds, not walked
+        known = None
+        if staging is not None and staging.marked is not None and len(kept) == len(records):
+            mark = staging.marked
+            known = {k: (p.size, p.mtime_ns, p.inode) for k, p in kept.items()}
+            known[MARK] = (mark.st_size, mark.st_mtime_ns, mark.st_ino)
+        inputs.save(cache_folder, state, options.output, coming, done, known)
     return result(pages, files, publish, tuple(sorted(rendering.rendered)))

@@ -53,12 +53,14 @@ LinkCall = tuple[str, str | None]
 @dataclass(frozen=True)
 class Page:
     """A published file: the job fingerprint it was rendered for, its size and mtime then, and
-    what its template read of posts (see ``theme.Noting``: None when not known, '*' for all)."""
+    what its template read of posts (see ``theme.Noting``: None when not known, '*' for all);
+    its inode when this process knows it (0: not known, as in the cache, which keeps none)."""
 
     fingerprint: str
     size: int
     mtime_ns: int
     reads: frozenset[str] | None = None
+    inode: int = field(default=0, compare=False)
 
 
 @dataclass

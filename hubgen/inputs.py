@@ -19,9 +19,10 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 NAME = "inputs"  # inputs-<digest of the output folder>.json, beside the cache's page records
 RACY_NS = 2_000_000_000  # files changed this recently may change again within one mtime tick
@@ -123,9 +124,16 @@ def unchanged(cache: Path, state: State, output: Path, now: dt.datetime) -> Done
 
 
 def save(
-    cache: Path, state: State, output: Path, until: dt.datetime | None, done: Done | None
+    cache: Path,
+    state: State,
+    output: Path,
+    until: dt.datetime | None,
+    done: Done | None,
+    files: Mapping[str, tuple[int, int, int]] | None = None,
 ) -> None:
-    """Record the state a build published from; ``done`` None forgets it (the build failed)."""
+    """Record the state a build published from; ``done`` None forgets it (the build failed).
+    ``files``: each published file's size, mtime and inode, when the build knows them all (see
+    ``_mark``)."""
     file = cache / _file(output)
     with contextlib.suppress(OSError):
         if done is None or not state.settled:
@@ -134,7 +142,7 @@ def save(
         record = {
             "digest": state.digest,
             "output": str(output.resolve()),
-            "mark": _mark(output),
+            "mark": _mark(output, files),
             "until": until.isoformat() if until is not None else None,
             "pages": done.pages,
             "files": done.files,
@@ -150,6 +158,32 @@ def _file(output: Path) -> str:
     return f"{NAME}-{digest}.json"
 
 
-def _mark(output: Path) -> str:
-    """The published folder as it is: any file changed, added or removed there changes it."""
-    return take([output], "output", each=False).digest
+def _mark(output: Path, files: Mapping[str, tuple[int, int, int]] | None = None) -> str:
+    """The published folder as it is: any file changed, added or removed there changes it.
+
+    From ``files`` (by path relative to ``output``), when given and every inode is known, the
+    digest ``take`` makes of the folder holding those files alone: what a full build, which
+    knows each file it wrote, published (walking 17,500 files took 0.28 s at its end)."""
+    if not files or not all(status[2] for status in files.values()):
+        return take([output], "output", each=False).digest
+    tree: dict[str, Any] = {}
+    for relative, status in files.items():
+        *folders, name = relative.split("/")
+        node = tree
+        for folder in folders:
+            node = node.setdefault(folder, {})
+        node[name] = status
+    digest = hashlib.blake2b(b"output", digest_size=16)
+    digest.update(b"\0\0" + os.fsencode(output))
+    folders_left: list[Iterator[tuple[str, Any]]] = [iter(sorted(tree.items()))]
+    while folders_left:  # in ``_walk``'s order: each folder's names sorted, folders entered
+        for name, value in folders_left[-1]:
+            digest.update(b"\0" + os.fsencode(name) + b"/")
+            if type(value) is dict:
+                folders_left.append(iter(sorted(value.items())))
+                break
+            size, mtime, inode = value
+            digest.update(f"\0{size} {mtime} {inode}".encode())
+        else:
+            folders_left.pop()
+    return digest.hexdigest()

@@ -204,6 +204,7 @@ class Staging:
             self.update = not links and MARK in self._found
         self.previous = frozenset(previous or ()) if self.update else frozenset()
         self._made: set[Path] = set()  # folders made (by this process)
+        self.marked: os.stat_result | None = None  # the MARK file a full build published
         if self._trusted is not None:
             # in serve's private folder: named by the process, made when a worker or a copy
             # stages a file (a quick build's files are held in memory: see ``write``)
@@ -330,7 +331,7 @@ class Staging:
             self.published = True
             _apply(commit, self.out)
             return
-        (self.folder / MARK).write_text(MARK_TEXT, encoding="utf-8")
+        self.marked = _put(self.folder / MARK, MARK_TEXT.encode())
         self.folder.chmod(0o755)  # mkdtemp makes it 0700; a site is world-readable
         if self.out.exists() and _exchange(self.folder, self.out):
             _remove_later(self.folder)  # now holds the previous site
@@ -430,6 +431,7 @@ class Written(NamedTuple):
 
     st_size: int
     st_mtime_ns: int
+    st_ino: int = 0  # not known: the file is not written yet
 
 
 def _files(top: Path, found: dict[str, tuple[int, int]]) -> int:

@@ -369,7 +369,8 @@ def render_all(
             return data is not None, None, found.items, None
         status = staging.write(relative, data)
         reads = renderer.reads
-        page = Page(key, status.st_size, status.st_mtime_ns, reads) if key is not None else None
+        size, mtime, inode = status.st_size, status.st_mtime_ns, status.st_ino
+        page = Page(key, size, mtime, reads, inode) if key is not None else None
         return True, page, found.items, staging.staged(relative)
 
     files: dict[str, Page | None] = {}
@@ -389,7 +390,9 @@ def render_all(
             if key == old.fingerprint and staging.intact(relative, old.size, old.mtime_ns):
                 kept = staging.keep(relative)
                 files[relative] = (
-                    old if kept is None else Page(key, kept.st_size, kept.st_mtime_ns, old.reads)
+                    old
+                    if kept is None
+                    else Page(key, kept.st_size, kept.st_mtime_ns, old.reads, kept.st_ino)
                 )
                 continue
         todo.append((job, relative, key))
@@ -428,7 +431,9 @@ def render_all(
         if data is not None:
             written = staging.write(path.lstrip("/"), data) if staging is not None else None
             files[path.lstrip("/")] = (
-                Page("", written.st_size, written.st_mtime_ns) if written is not None else None
+                Page("", written.st_size, written.st_mtime_ns, None, written.st_ino)
+                if written is not None
+                else None
             )
             rendered.append(path.lstrip("/"))
     return Rendering(files, tuple(rendered))

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from jinja2 import meta
 from markupsafe import Markup
 
-from hubgen import feeds, output, theme, yamlio
+from hubgen import feeds, inputs, output, theme, yamlio
 from hubgen.build import Session
 from hubgen.cache import BODIES, FOLDER, PAGES, YAML, BuildCache
 from hubgen.errors import Problems
@@ -714,6 +714,29 @@ def test_a_change_anywhere_is_built(make_site: MakeSite) -> None:
     age(root)
     run_build(root)
     assert run_build(root, drafts=True).rendered  # other options: another build
+
+
+def test_a_full_build_records_what_it_published_without_walking_it(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state of the published folder, saved for the next build's check, is made from the
+    files a full build wrote, kept and copied (each one's size, mtime and inode); it must be
+    what walking the folder gives, or the next build would not trust it and build again."""
+    root = make_site(SITE)
+    age(root)
+    walked: list[str] = []
+    take = inputs.take
+
+    def noting(paths: Any, settings: str, *args: Any, **kwargs: Any) -> inputs.State:
+        walked.append(settings)
+        return take(paths, settings, *args, **kwargs)
+
+    monkeypatch.setattr(inputs, "take", noting)
+    run_build(root)  # cold
+    assert "output" not in walked
+    saved = next((root / FOLDER).glob("inputs-*.json")).read_text()
+    assert f'"mark": "{take([root / "public"], "output", each=False).digest}"' in saved
+    assert run_build(root).rendered == ()  # the next build trusts it
 
 
 def test_a_post_is_published_when_its_date_comes(make_site: MakeSite) -> None:
