@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import sys
@@ -46,6 +47,9 @@ def _sitemap_url(root: str, path: str, lastmod: dt.datetime | None) -> str:
 # its element. Looked up without reading the job: 15,000 jobs' memory is slow to go through.
 SitemapUrls = dict[int, tuple[RenderJob, str, str]]
 _SITEMAP_SPARE = 2000  # elements of jobs gone kept before they are let go
+# Characters of ``cached(macro, ...)`` outputs each process rendering a full build keeps: every
+# card of 10,000 posts, at one heading level (``theme.Cached.bounded``).
+MACROS_KEPT = 12_000_000
 
 
 class SitemapEntries(Sequence[SitemapEntry]):
@@ -404,10 +408,11 @@ def render_all(
             first.setdefault(job.template, job)
     for job in first.values():
         renderer.warm(job, problems)
+    macros = renderer.macros()
+    with macros.bounded(MACROS_KEPT) if macros is not None else contextlib.nullcontext():
+        results = parallel_map(render_one, todo, progress=progress, forked=forked)
     rendered = []
-    for (_, relative, _), (done, page, job_problems, staged) in zip(
-        todo, parallel_map(render_one, todo, progress=progress, forked=forked), strict=True
-    ):
+    for (_, relative, _), (done, page, job_problems, staged) in zip(todo, results, strict=True):
         problems.extend(job_problems)
         if done:
             files[relative] = page

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,8 +170,8 @@ class Cached:
     tuple of posts: an edited post is a new one, in new tuples); lists, dicts and sets, which can
     change in place, are not cached. What the macro read of posts is noted again for each page
     that shows it. ``hubgen serve`` keeps outputs between its quick builds, where a retitled post
-    renders the archive of every post again; a full build, whose workers would each hold a copy
-    of every card for little gain, does not.
+    renders the archive of every post again; a full build's workers keep them up to a budget
+    (see ``bounded``).
     """
 
     def __init__(self) -> None:
@@ -177,6 +179,23 @@ class Cached:
         # set: a render for nothing (a session's warming) is to stop at once (see ``Stopped``)
         self.stop: threading.Event | None = None
         self._outputs: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any, frozenset[str]]] = {}
+        self._room: int | None = None  # characters of outputs still to keep; None: no limit
+
+    @contextlib.contextmanager
+    def bounded(self, room: int) -> Iterator[None]:
+        """Within the block, unless outputs are kept already, keep the first ``room``
+        characters' worth of them: a full build's workers, each rendering every listing that
+        shows a post, make its card once (a tag's page, once the home pages made them, takes
+        half the time), without holding a copy of every card of a large hub. Let go after."""
+        if self.keeping:
+            yield
+            return
+        self.keeping, self._room = True, room
+        try:
+            yield
+        finally:
+            self.keeping, self._room = False, None
+            self._outputs.clear()
 
     def __call__(self, macro: Any, *args: Any, **kwargs: Any) -> Any:
         # A listing of a thousand posts calls this a thousand times: plain loops, no generators.
@@ -211,6 +230,10 @@ class Cached:
         reads = frozenset(inner or ())
         if outer is not None:
             outer |= reads
+        if self._room is not None:
+            if self._room < len(output):
+                return output
+            self._room -= len(output)
         self._outputs[key] = (values, output, reads)  # the values, so no other takes their ids
         return output
 

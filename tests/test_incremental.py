@@ -982,6 +982,32 @@ def test_cached_macros_render_once_when_kept_and_note_what_they_read() -> None:
         env.from_string("{{ cached('card', 1) }}").render()
 
 
+def test_cached_macros_kept_within_bounds_for_a_full_build() -> None:
+    """A full build's workers keep outputs until their room is used up, then render each time;
+    the outputs are let go after, and a session that keeps them all is left as it is."""
+    calls: list[object] = []
+    env = jinja2.Environment(autoescape=True)
+    env.globals["count"] = lambda value: calls.append(value) or ""
+    env.globals["cached"] = cached = theme.Cached()
+    template = env.from_string(
+        "{% macro card(n) %}{{ count(n) }}<b>{{ n }}</b>{% endmacro %}"
+        "{% for n in numbers %}{{ cached(card, n) }}{% endfor %}"
+    )
+    with cached.bounded(len("<b>1</b>") * 2):
+        assert template.render(numbers=[1, 2, 3, 1, 2, 3]) == "<b>1</b><b>2</b><b>3</b>" * 2
+        assert calls == [1, 2, 3, 3]  # room for two outputs: the third rendered each time
+    calls.clear()
+    assert not cached.keeping
+    template.render(numbers=[1, 1])
+    assert calls == [1, 1]  # let go, and not kept after
+    cached.keeping = True  # a session's
+    template.render(numbers=[1, 2])
+    calls.clear()
+    with cached.bounded(0):
+        template.render(numbers=[1, 2, 3, 3])
+    assert calls == [3] and cached.keeping  # kept as before, with no limit
+
+
 def test_cached_outputs_bring_what_they_read_of_posts_to_every_page(make_site: MakeSite) -> None:
     """A page showing a kept card notes what the card read, as if it had rendered it."""
     root = make_site(SITE)
