@@ -37,6 +37,7 @@ DROPPED = frozenset({"script", "style", "meta", "link", "base", "basefont", "nof
 EMBEDS = frozenset({"iframe", "object", "embed", "frame", "applet"})
 # Characters XML 1.0 forbids, and C1 controls it discourages: no reader wants them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML_ASCII = dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 # The tags and attributes Markdown writes (with hubgen's extensions and Pygments), which
 # _plain_absolute rewrites without parsing: a '<' that starts anything else is foreign.
@@ -100,8 +101,9 @@ class Entry:
 
 
 def clean(text: str) -> str:
-    """Text without the characters XML cannot carry."""
-    return _NOT_XML.sub("", text)
+    """Text without the characters XML cannot carry (of ASCII text, its control characters but
+    tab and line ends: deleted by ``str.translate``, four times as fast as the pattern)."""
+    return text.translate(_NOT_XML_ASCII) if text.isascii() else _NOT_XML.sub("", text)
 
 
 def site_link(config: SiteConfig, base: str, href: str) -> str:

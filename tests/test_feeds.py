@@ -456,3 +456,13 @@ def test_urls_taken_as_they_are_are_what_urljoin_gives(link, base):
         assert _joined(base, candidate) == expected
         if _KEPT.fullmatch(candidate):
             assert expected == candidate
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x10FFFF), max_size=30))
+@settings(max_examples=400, deadline=None)
+def test_clean_takes_out_what_xml_cannot_carry(text: str) -> None:
+    """Of ASCII text by a table, of any other by the pattern: the same characters go."""
+    from hubgen.feeds import _NOT_XML, clean
+
+    for sample in (text, text.encode("ascii", "ignore").decode("ascii")):
+        assert clean(sample) == _NOT_XML.sub("", sample)
