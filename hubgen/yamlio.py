@@ -12,6 +12,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from hubgen import yamlflat
 from hubgen.errors import Problem
 from hubgen.yamlcache import Packed, YamlMemo, pack
 
@@ -138,6 +139,9 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, Marks, l
 
 
 def _load(text: str, path: str, line_offset: int) -> tuple[Any, Marks, list[Problem]]:
+    flat = yamlflat.load(text, line_offset)  # most front matter: without a parser
+    if flat is not None:
+        return flat[0], Marks(flat[1], flat[2], flat[2][()]), []
     start = (1 + line_offset, 1)
     try:
         node = yaml.compose(text, Loader=_Loader)
