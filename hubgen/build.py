@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hubgen import inputs, resume
 from hubgen.cache import FOLDER, BuildCache, Page
+from hubgen.calendars import prepare_zones
 from hubgen.config import load_config
 from hubgen.content import POST_SUFFIXES, Reads, read_content
 from hubgen.errors import Problem, Problems, display_path
@@ -356,6 +357,9 @@ def _build(
     else:  # in its own process: the remembered YAML is saved now, and its memory freed
         cache.let_go_of_yaml()
     prints = Fingerprints(session.prints) if session is not None else Fingerprints()
+    zones = [g.spec.timezone or config.timezone for g in content.groups if g.spec.meetings]
+    zoning = threading.Thread(target=prepare_zones, args=([*zones, config.timezone],), daemon=True)
+    zoning.start()  # while the bodies render: see ``prepare_zones``
     site = assemble(
         content,
         config,
@@ -400,6 +404,7 @@ def _build(
     storing = None
     if state is not None:  # for the next build, when one post is all that changes
         storing = resume.Storing(cache_folder, output, cache, state, site, jobs, places)
+    zoning.join()
     try:
         rendering = render_all(
             jobs,
