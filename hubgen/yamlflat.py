@@ -1,4 +1,4 @@
-"""Flat YAML read without a parser: the front matter most posts have, in a fifth of the time.
+"""Flat YAML read without a parser: the front matter most posts have, in a third of the time.
 
 A post's front matter is nearly always a few lines of ``key: value``, where each value is a
 quoted or plain string, a whole number, a yes or no, a date, or a one-line list of strings
