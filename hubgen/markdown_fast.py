@@ -81,12 +81,12 @@ _UNICODE_SPACE = re.compile("[^\\S\\x00-\\x7f]")
 _TAG = re.compile(r'<h([1-6])>|<a href="([^"]*)"|<pre><code[^>]*>')
 _CODE_END = "</code></pre>\n"
 _EMPTY_QUOTE = "<blockquote>\n</blockquote>"
-# The tags markdown-it-pyrs writes for what this path takes, images aside: HTML made of these
-# alone is read as it is, without a syntax tree (see ``_Read``).
-_KNOWN_TAG = re.compile(
-    r"</?(?:p|h[1-6]|em|strong|s|code|pre|blockquote|ul|li|table|thead|tbody|tr)>|<(?:hr|br)>"
-    r'|</(?:ol|a|th|td)>|<ol(?: start="\d+")?>|<a href="[^"<>]*"(?: title="[^"<>]*")?>'
-    r'|<t[hd](?: style="text-align:(?:left|center|right)")?>|<code class="language-[^"<>]*">'
+# A '<' that starts none of the tags markdown-it-pyrs writes for what this path takes, images
+# aside: HTML without one is read as it is, without a syntax tree (see ``_Read``).
+_UNKNOWN_TAG = re.compile(
+    r"<(?!/?(?:p|h[1-6]|em|strong|s|code|pre|blockquote|ul|li|table|thead|tbody|tr)>|(?:hr|br)>"
+    r'|/(?:ol|a|th|td)>|ol(?: start="\d+")?>|a href="[^"<>]*"(?: title="[^"<>]*")?>'
+    r'|t[hd](?: style="text-align:(?:left|center|right)")?>|code class="language-[^"<>]*">)'
 )
 _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
 _CODE_BLOCK = re.compile(
@@ -301,7 +301,7 @@ def _depth(html: str, end: int) -> int:
 class _Read:
     """What :class:`_Walk` finds, read from the HTML of a body instead, which costs less than
     the syntax tree (its objects cost more to make than the HTML). Only for HTML of the tags
-    ``_KNOWN_TAG`` names: no images, whose alt text counts as text; ``ok`` is False for others.
+    ``_UNKNOWN_TAG`` does not find: no images, whose alt text counts as text; ``ok`` is False for others.
     The lines of links are not known (None): a body that needs one is walked after all. Of a
     ``lead`` (the part before <!--more-->), only the words, and their text as ``summary``."""
 
@@ -313,7 +313,7 @@ class _Read:
                 self.ok = False
                 return
             html = ("\n" + html).replace(f"\n{MORE}\n", "\n", 1)[1:]
-        self.ok = html.count("<") == len(_KNOWN_TAG.findall(html))
+        self.ok = _UNKNOWN_TAG.search(html) is None
         if not self.ok:
             return
         # the text of every run: code blocks are none
