@@ -17,6 +17,7 @@ from hubgen.cache import FOLDER, BuildCache, Page
 from hubgen.calendars import prepare_zones
 from hubgen.config import load_config
 from hubgen.content import POST_SUFFIXES, Reads, read_content
+from hubgen.directory import group_zone
 from hubgen.errors import Problem, Problems, display_path
 from hubgen.files import static_files
 from hubgen.fingerprint import Fingerprints, code
@@ -357,7 +358,7 @@ def _build(
     else:  # in its own process: the remembered YAML is saved now, and its memory freed
         cache.let_go_of_yaml()
     prints = Fingerprints(session.prints) if session is not None else Fingerprints()
-    zones = [g.spec.timezone or config.timezone for g in content.groups if g.spec.meetings]
+    zones = [group_zone(g.spec, config) for g in content.groups if g.spec.meetings]
     zoning = threading.Thread(target=prepare_zones, args=([*zones, config.timezone],), daemon=True)
     zoning.start()  # while the bodies render: see ``prepare_zones``
     site = assemble(
