@@ -950,11 +950,17 @@ def test_bodies_rendered_by_workers_are_cached_by_their_sources(
     assert tree(root / "public") == clean_build(root, tmp_path / "clean")
 
 
-def test_cached_macros_render_once_when_kept_and_note_what_they_read() -> None:
+def _counting() -> tuple[jinja2.Environment, list[object], theme.Cached]:
+    """An environment with ``cached()`` and ``count(x)``, which notes each ``x`` it renders."""
     calls: list[object] = []
     env = jinja2.Environment(autoescape=True)
     env.globals["count"] = lambda value: calls.append(value) or ""
     env.globals["cached"] = cached = theme.Cached()
+    return env, calls, cached
+
+
+def test_cached_macros_render_once_when_kept_and_note_what_they_read() -> None:
+    env, calls, cached = _counting()
     template = env.from_string(
         "{% macro card(post, n) %}{{ count(post) }}<b>{{ post.title }} {{ n }}</b>{% endmacro %}"
         "{{ cached(card, post, 1) }}{{ cached(card, post, 1) }}{{ cached(card, post, n=2) }}"
@@ -985,10 +991,7 @@ def test_cached_macros_render_once_when_kept_and_note_what_they_read() -> None:
 def test_cached_macros_kept_within_bounds_for_a_full_build() -> None:
     """A full build's workers keep outputs until their room is used up, then render each time;
     the outputs are let go after, and a session that keeps them all is left as it is."""
-    calls: list[object] = []
-    env = jinja2.Environment(autoescape=True)
-    env.globals["count"] = lambda value: calls.append(value) or ""
-    env.globals["cached"] = cached = theme.Cached()
+    env, calls, cached = _counting()
     template = env.from_string(
         "{% macro card(n) %}{{ count(n) }}<b>{{ n }}</b>{% endmacro %}"
         "{% for n in numbers %}{{ cached(card, n) }}{% endfor %}"
