@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import html
 import json
 import os
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import feedparser
 import lxml.html
 import pytest
 from conftest import GROUP, POST, errors, read, run_build
+from feedgen.feed import FeedGenerator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+
+from hubgen import feeds
+from hubgen.config import SiteConfig
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BASE = "https://hub.example.org/hub/"
@@ -466,3 +472,143 @@ def test_clean_takes_out_what_xml_cannot_carry(text: str) -> None:
 
     for sample in (text, text.encode("ascii", "ignore").decode("ascii")):
         assert clean(sample) == _NOT_XML.sub("", sample)
+
+
+# hubgen writes its feeds itself, for speed; feedgen, which wrote them before, and json.dumps are
+# the oracles: the same feeds, written by them, are the same bytes.
+_TEXT = st.text(
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cs",), exclude_characters=[chr(0xFFFE), chr(0xFFFF)]
+    ).filter(lambda c: feeds.clean(c) == c),
+    max_size=12,
+) | st.sampled_from(["", "a & b", "<p>x</p>", 'say "hi"', "tab\there", "line\r\nend", "]]>", "é—ü"])
+_WORD = _TEXT.filter(bool)
+_MOMENT = st.datetimes(
+    min_value=dt.datetime(1000, 1, 1), timezones=st.sampled_from([dt.UTC, ZoneInfo("Asia/Kolkata")])
+)
+_URL = st.sampled_from(["https://hub.example.org/a/", "https://x.org/?q=1&r=<2>", 'http://h/"q"'])
+
+
+@st.composite
+def _entries(draw: st.DrawFn) -> feeds.Entry:
+    return feeds.Entry(
+        id=draw(_WORD),
+        title=draw(_WORD),
+        link=draw(_URL | _TEXT),
+        published=draw(_MOMENT),
+        updated=draw(_MOMENT),
+        authors=tuple(
+            feeds.Person(draw(_TEXT), draw(st.none() | _URL))
+            for _ in range(draw(st.integers(0, 2)))
+        ),
+        categories=tuple(draw(st.lists(_WORD, max_size=3))),
+        summary=draw(_TEXT),
+        content=draw(_TEXT | st.just('<p>A <a href="https://x.org/">link</a> &amp; more</p>\n')),
+        image=draw(st.none() | _URL),
+    )
+
+
+@st.composite
+def _feeds(draw: st.DrawFn) -> tuple[feeds.Feed, SiteConfig]:
+    config = SiteConfig(title=draw(_WORD), language=draw(st.sampled_from(["en", "pt-BR", ""])))
+    feed = feeds.Feed(
+        title=draw(_WORD),
+        subtitle=draw(_WORD),
+        self_url=draw(_URL),
+        page_url=draw(_URL),
+        home_url=draw(_URL),
+        icon_url=draw(st.none() | st.sampled_from(["https://h/i.svg", "https://h/logo.PNG"])),
+        updated=draw(_MOMENT),
+        entries=tuple(draw(st.lists(_entries(), max_size=3))),
+    )
+    return feed, config
+
+
+def _feedgen(feed: feeds.Feed, config: SiteConfig, kind: str) -> bytes:
+    """The feed as hubgen had feedgen write it, pretty-printed, with the stylesheet put in."""
+    generator = FeedGenerator()
+    generator.title(feed.title)
+    generator.subtitle(feed.subtitle)
+    generator.language(config.language)
+    generator.generator("hubgen")
+    generator.updated(feed.updated)
+    if kind == "atom":
+        generator.id(feed.self_url)
+        generator.author(name=feeds.clean(config.title), uri=feed.home_url)
+        generator.link(href=feed.page_url, rel="alternate", type="text/html")
+        generator.link(href=feed.self_url, rel="self", type="application/atom+xml")
+        if feed.icon_url:
+            generator.icon(feed.icon_url)
+    else:
+        generator.load_extension("dc", atom=False, rss=True)
+        generator.link(href=feed.self_url, rel="self", type="application/rss+xml")
+        generator.link(href=feed.page_url, rel="alternate")
+        if feed.icon_url and feed.icon_url.lower().endswith(feeds.RASTER):
+            generator.image(url=feed.icon_url, title=feed.title, link=feed.page_url)
+    for entry in feed.entries:
+        item = generator.add_entry(order="append")
+        if kind == "atom":
+            item.id(entry.id)
+            item.title(entry.title)
+            item.link(href=entry.link, rel="alternate", type="text/html")
+            item.published(entry.published)
+            item.updated(entry.updated)
+            for person in entry.authors:
+                item.author({"name": person.name, **({"uri": person.url} if person.url else {})})
+            for category in entry.categories:
+                item.category(term=category)
+            if entry.summary:
+                item.summary(html.escape(entry.summary, quote=False), type="html")
+            if entry.content:
+                item.content(entry.content, type="html")
+        else:
+            item.title(entry.title)
+            item.link(href=entry.link)
+            item.guid(entry.id, permalink=False)
+            item.pubDate(entry.published)
+            if entry.content:
+                item.content(entry.content)
+            if entry.summary:
+                item.description(html.escape(entry.summary, quote=False))
+            for category in entry.categories:
+                item.category(term=category)
+            if entry.authors:
+                item.dc.dc_creator([p.name for p in entry.authors])
+    xml = bytes(
+        generator.atom_str(pretty=True) if kind == "atom" else generator.rss_str(pretty=True)
+    )
+    declaration, _, rest = xml.partition(b"\n")
+    return declaration + b'\n<?xml-stylesheet type="text/xsl" href="/feed.xsl"?>\n' + rest
+
+
+@given(_feeds())
+@settings(max_examples=int(os.environ.get("HUBGEN_FUZZ_EXAMPLES", "300")), deadline=None)
+def test_rss_and_atom_are_the_bytes_feedgen_writes(made: tuple[feeds.Feed, SiteConfig]) -> None:
+    feed, config = made
+    assert feeds.rss_xml(feed, config) == _feedgen(feed, config, "rss")
+    assert feeds.atom_xml(feed, config) == _feedgen(feed, config, "atom")
+
+
+@given(_entries())
+@settings(max_examples=int(os.environ.get("HUBGEN_FUZZ_EXAMPLES", "300")), deadline=None)
+def test_a_json_feed_item_is_what_json_dumps_writes(entry: feeds.Entry) -> None:
+    item: dict[str, object] = {
+        "id": entry.id,
+        "url": entry.link,
+        "title": entry.title,
+        "content_html": entry.content or f"<p>{html.escape(entry.summary)}</p>",
+        "date_published": entry.published.isoformat(),
+        "date_modified": entry.updated.isoformat(),
+    }
+    if entry.summary:
+        item["summary"] = entry.summary
+    if entry.authors:
+        item["authors"] = [
+            {"name": p.name, **({"url": p.url} if p.url else {})} for p in entry.authors
+        ]
+    if entry.categories:
+        item["tags"] = list(entry.categories)
+    if entry.image:
+        item["image"] = entry.image
+    written = json.dumps(item, ensure_ascii=False, indent=2, sort_keys=True)
+    assert feeds._json_entry(entry) == written.replace("\n", "\n    ")
