@@ -10,6 +10,7 @@ import zoneinfo
 from pathlib import Path
 
 import icalendar
+import pytest
 import recurring_ical_events
 from conftest import errors, read, run_build
 
@@ -269,3 +270,23 @@ def test_zones_made_ahead_are_those_calendars_take_and_a_wrong_name_is_left_alon
     assert calendars._zone.cache_info().currsize == 1
     calendars._zone("Europe/Oslo", calendars.ZONES_FROM)
     assert calendars._zone.cache_info().hits == 1  # made ahead, not again
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "UTC",
+        "Asia/Kolkata",  # one offset throughout
+        "America/Sao_Paulo",  # summer time until 2019
+        "Europe/Berlin",
+        "Australia/Sydney",  # summer time across the new year
+        "Australia/Lord_Howe",  # a half-hour change
+        "Africa/Casablanca",  # changes every Ramadan
+    ],
+)
+def test_a_zone_cut_at_the_window_is_the_zone_icalendar_writes_whole(name: str) -> None:
+    first = dt.date(calendars.ZONES_FROM, 1, 1)
+    whole = icalendar.Timezone.from_tzinfo(
+        zoneinfo.ZoneInfo(name), tzid=name, first_date=first, last_date=calendars.ZONES_UNTIL
+    )
+    assert calendars._zone.__wrapped__(name, calendars.ZONES_FROM) == whole.to_ical()
