@@ -277,4 +277,36 @@ def environment(root: Path, theme: Theme, config: SiteConfig) -> Noting:
     env.globals["format_labels"] = FORMAT_LABELS
     env.globals["status_labels"] = STATUS_LABELS
     env.globals["cached"] = Cached()
+    env.globals["menu"] = main_menu(config)
     return env
+
+
+# The main navigation when site.yaml names none.
+DEFAULT_MENU = (("Blog", "/"), ("Groups", "/groups/"), ("Tags", "/tags/"), ("Archive", "/archive/"))
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    """An entry of the main navigation, as templates get it (``menu``)."""
+
+    title: str
+    url: str  # a site path with the base path, or an external URL as written
+    section: bool  # whether the site's pages under ``url`` are in its section
+
+
+def main_menu(config: SiteConfig) -> tuple[MenuLink, ...]:
+    """site.yaml's ``menu`` (or Blog, Groups, Tags, Archive), each URL made once a build: a
+    page's navigation is its template's most frequent calls otherwise."""
+    home = url(config, "/")
+    items = [(i.title, i.url) for i in config.menu] or [
+        (t, url(config, p)) for t, p in DEFAULT_MENU
+    ]
+    links = []
+    for title, href in items:
+        # site paths ("/groups/") get the base path unless they carry it already
+        site_path = href.startswith("/") and not href.startswith("//")
+        if site_path and (home == "/" or not href.startswith(home)):
+            href = url(config, href)
+        section = href != home and href.startswith("/")
+        links.append(MenuLink(title, href, section))
+    return tuple(links)

@@ -353,6 +353,41 @@ def test_base_url_path_prefixes_every_internal_link(make_site):
     assert 'href="/2025' not in home
 
 
+@pytest.mark.parametrize("base", ["https://hub.example.org/", "https://x.org/hub/"])
+@pytest.mark.parametrize(
+    "menu", [None, "[{title: Groups, url: /groups/}, {title: Out, url: 'https://o.example/'}]"]
+)
+def test_the_main_navigation_marks_the_page_and_its_section(make_site, base, menu):
+    """Each entry links its page with the base path (an external URL as written), and is marked
+    as the page itself on that page, as its section on the pages under it, and not elsewhere."""
+    site = f"title: T\nbase_url: {base}\n" + (f"menu: {menu}\n" if menu else "")
+    post = POST.format(title="A", date="2025-01-01", body="A.")
+    group = GROUP.format(name="G")
+    root = make_site(
+        {"site.yaml": site, "content/posts/a.md": post, "content/groups/g.yaml": group}
+    )
+    assert errors(run_build(root)) == []
+    prefix = "/hub/" if "hub/" in base else "/"
+    entries = (
+        [("Groups", "groups/"), ("Out", "https://o.example/")]
+        if menu
+        else [("Blog", ""), ("Groups", "groups/"), ("Tags", "tags/"), ("Archive", "archive/")]
+    )
+
+    def marks(page: str) -> dict[str, str]:
+        nav = read(root, page).split('<nav class="site-nav"', 1)[1].split("</nav>", 1)[0]
+        found = re.findall(r'<a href="([^"]*)"(?: aria-current="(page|true)")?>([^<]*)</a>', nav)
+        expected = [(t, u if u.startswith("http") else prefix + u) for t, u in entries]
+        assert [(title, href) for href, _, title in found] == expected
+        return {title: mark for _, mark, title in found if mark}
+
+    assert marks("groups/index.html") == {"Groups": "page"}
+    assert marks("groups/g/index.html") == {"Groups": "true"}
+    assert marks("archive/index.html") == ({} if menu else {"Archive": "page"})
+    assert marks("index.html") == ({} if menu else {"Blog": "page"})
+    assert marks("tags/mentoring/index.html") == ({} if menu else {"Tags": "true"})
+
+
 def test_check_writes_nothing(make_site):
     root = make_site(_posts(1))
     result = run_build(root, write=False)
