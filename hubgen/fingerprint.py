@@ -33,7 +33,7 @@ LIBRARIES = (
     "markdown-it-pyrs",
     "mdit-py-plugins",
     "pygments",
-    "feedgen",
+    "lxml",  # feed entries of raw HTML
     "icalendar",
 )
 
