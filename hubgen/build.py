@@ -360,7 +360,11 @@ def _build(
     prints = Fingerprints(session.prints) if session is not None else Fingerprints()
     zones = [group_zone(g.spec, config) for g in content.groups if g.spec.meetings]
     zoning = threading.Thread(target=prepare_zones, args=([*zones, config.timezone],), daemon=True)
-    zoning.start()  # while the bodies render: see ``prepare_zones``
+
+    def zone() -> None:  # while the bodies render (see ``prepare_zones``), not while this
+        if zoning.ident is None:  # process links them, which it would slow down
+            zoning.start()
+
     site = assemble(
         content,
         config,
@@ -371,7 +375,9 @@ def _build(
         cache=cache,
         reuse=session.posts if session is not None else None,
         prints=prints,
+        forked=zone,
     )
+    zone()  # if no workers rendered bodies
     # the date of the next post to come, when the site changes by itself
     coming = min((d.date for d in content.posts if d.date and d.date > options.now), default=None)
     places = resume.where(content.posts) if state is not None else {}
