@@ -170,6 +170,7 @@ class Renderer:
         self.theme = theme
         self._templates: dict[str, jinja2.Template | None] = {}
         self._sources: dict[str, bytes] = {}
+        self._uses: dict[str, tuple[str, ...]] = {}  # the templates each one reaches
         self.prints = prints if prints is not None else Fingerprints()
         # What the templates read from posts in the last render, when the environment notes it
         # (see ``quick``); None: not known (not noted, or a format made by a producer).
@@ -209,6 +210,7 @@ class Renderer:
                 references = self.env.list_templates()
             todo += references
         self._sources[name] = self.prints.of(sorted(seen.items()))
+        self._uses[name] = tuple(n for n, text in seen.items() if text != "\0missing")
         return self._sources[name]
 
     def fingerprint(self, job: RenderJob, site: Site) -> str | None:
@@ -231,9 +233,14 @@ class Renderer:
         return display_path(Path(filename), self.root) if filename else "templates"
 
     def warm(self, job: RenderJob, problems: Problems) -> None:
-        """Load the job's template and fingerprint its sources now, in this process."""
+        """Load the job's template, and those it extends, includes or imports, and fingerprint
+        their sources now, in this process (workers forked after have them all compiled)."""
         self._source(job.template)
-        self.template(job.template, problems, job)
+        if self.template(job.template, problems, job) is None:
+            return
+        for name in self._uses[job.template]:
+            with contextlib.suppress(jinja2.TemplateError):  # met again, and told, when rendered
+                self.env.get_template(name)
 
     def template(self, name: str, problems: Problems, job: RenderJob) -> jinja2.Template | None:
         if name in self._templates:
