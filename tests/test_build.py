@@ -18,9 +18,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hubgen import output, render
+from hubgen.config import load_config
+from hubgen.errors import Problems
 from hubgen.output import MARK
 from hubgen.outputs import RenderJob
 from hubgen.routes import _SAFE, quoted
+from hubgen.theme import environment, load_theme
 
 
 def _posts(n: int, tag: str = "Mentoring") -> dict[str, str]:
@@ -444,3 +447,18 @@ def test_a_serving_sitemap_keeps_the_elements_of_its_jobs_and_lets_the_others_go
     assert kept.keys() == {id(job) for job in again}  # 7 kept were more than 3 + 2
     elsewhere = render.SitemapEntries("http://127.0.0.1:8000", again, kept).xml()
     assert "<loc>http://127.0.0.1:8000/p0/</loc>" in elsewhere and "hub.example" not in elsewhere
+
+
+def test_warming_a_template_compiles_those_it_extends_includes_and_imports(make_site):
+    """Page workers are forked after the warming: they inherit every template a page needs
+    compiled, instead of each compiling base.html and the macros again."""
+    root = make_site({"site.yaml": SITE_YAML})
+    loaded, _ = load_config(root)
+    assert loaded is not None
+    theme, _ = load_theme(root, loaded.config.theme, loaded.theme_position)
+    assert theme is not None
+    renderer = render.Renderer(environment(root, theme, loaded.config), root, theme)
+    job = RenderJob("/2025/01/a/", "post.html", "post", "content/posts/a.md", "A")
+    renderer.warm(job, Problems())
+    compiled = {template.name for template in renderer.env.cache.values()}
+    assert {"post.html", "base.html", "_macros.html"} <= compiled
