@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from hubgen.cli import main
+from hubgen.cli import run
 
-raise SystemExit(main())
+run()
