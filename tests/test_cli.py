@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +14,15 @@ from hubgen import __version__
 
 
 def hubgen(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # buffered, as a user's pipe is: the command must flush what it says before it leaves
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     return subprocess.run(
         [sys.executable, "-m", "hubgen", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
 
 
