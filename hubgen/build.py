@@ -14,10 +14,8 @@ from pathlib import Path
 
 from hubgen import inputs, resume
 from hubgen.cache import FOLDER, BuildCache, Page
-from hubgen.calendars import prepare_zones
 from hubgen.config import load_config
 from hubgen.content import POST_SUFFIXES, Reads, read_content
-from hubgen.directory import group_zone
 from hubgen.errors import Problem, Problems, display_path
 from hubgen.files import static_files
 from hubgen.fingerprint import Fingerprints, code
@@ -358,13 +356,6 @@ def _build(
     else:  # in its own process: the remembered YAML is saved now, and its memory freed
         cache.let_go_of_yaml()
     prints = Fingerprints(session.prints) if session is not None else Fingerprints()
-    zones = [group_zone(g.spec, config) for g in content.groups if g.spec.meetings]
-    zoning = threading.Thread(target=prepare_zones, args=([*zones, config.timezone],), daemon=True)
-
-    def zone() -> None:  # while the bodies render (see ``prepare_zones``), not while this
-        if zoning.ident is None:  # process links them, which it would slow down
-            zoning.start()
-
     site = assemble(
         content,
         config,
@@ -375,9 +366,7 @@ def _build(
         cache=cache,
         reuse=session.posts if session is not None else None,
         prints=prints,
-        forked=zone,
     )
-    zone()  # if no workers rendered bodies
     # the date of the next post to come, when the site changes by itself
     coming = min((d.date for d in content.posts if d.date and d.date > options.now), default=None)
     places = resume.where(content.posts) if state is not None else {}
@@ -411,7 +400,6 @@ def _build(
     storing = None
     if state is not None:  # for the next build, when one post is all that changes
         storing = resume.Storing(cache_folder, output, cache, state, site, jobs, places)
-    zoning.join()
     try:
         rendering = render_all(
             jobs,

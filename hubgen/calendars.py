@@ -8,11 +8,10 @@ the clock, so two builds of the same input give the same bytes.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,15 +138,6 @@ class _Until(dt.tzinfo):
 
     def tzname(self, moment: dt.datetime | None) -> str | None:
         return self._real(moment).tzname()
-
-
-def prepare_zones(names: Iterable[str]) -> None:
-    """Make the VTIMEZONE of each zone now (2 ms each), for every calendar that names it: a
-    build does it in a thread while the bodies render, so that its page workers inherit them
-    instead of each making them. A name that is no zone is left for its calendar to meet."""
-    for name in sorted(set(names)):
-        with contextlib.suppress(Exception):  # any failure is met again later
-            _zone(name, ZONES_FROM)
 
 
 def meetings_calendar(path: str, context: Mapping[str, Any], site: Site) -> bytes:

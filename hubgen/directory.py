@@ -11,7 +11,7 @@ from markupsafe import Markup
 from hubgen.config import SiteConfig
 from hubgen.content import GroupSource, slugify
 from hubgen.errors import Problems
-from hubgen.groupspec import FORMAT_LABELS, GroupSpec
+from hubgen.groupspec import FORMAT_LABELS
 from hubgen.links import site_paths
 from hubgen.markdown import MarkdownRenderer
 from hubgen.models import Facet, Group
@@ -88,13 +88,8 @@ def _group(
         ground_rules=spec.ground_rules,
         links=tuple((spec.links or {}).items()),
         milestones=spec.milestones,
-        zone=group_zone(spec, config),
+        zone=spec.timezone or config.timezone,
     )
-
-
-def group_zone(spec: GroupSpec, config: SiteConfig) -> str:
-    """The time zone a group's meetings are in: its own, else the site's."""
-    return spec.timezone or config.timezone
 
 
 def assemble_directory(

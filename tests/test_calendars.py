@@ -263,15 +263,6 @@ def test_calendars_and_feeds_do_not_depend_on_hash_order(make_site, tmp_path):
     assert outputs[0] == outputs[1]
 
 
-def test_zones_made_ahead_are_those_calendars_take_and_a_wrong_name_is_left_alone():
-    """A build makes its zones while the bodies render, for the page workers to inherit."""
-    calendars._zone.cache_clear()
-    calendars.prepare_zones(["Europe/Oslo", "Not/A_zone", "Europe/Oslo"])
-    assert calendars._zone.cache_info().currsize == 1
-    calendars._zone("Europe/Oslo", calendars.ZONES_FROM)
-    assert calendars._zone.cache_info().hits == 1  # made ahead, not again
-
-
 @pytest.mark.parametrize(
     "name",
     [
