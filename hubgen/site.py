@@ -245,7 +245,7 @@ def assemble(
     now: dt.datetime,
     cache: BuildCache | None = None,
     reuse: Assembled | None = None,
-    prints: Fingerprints | None = None,
+    prints: Fingerprints,
 ) -> Site:
     """Link the read content into a site. Problems are collected; broken items are left out.
 
@@ -304,7 +304,7 @@ def assemble(
         problems,
         cache,
         keep_sources=reuse is not None,
-        encode=encode if prints is not None else None,
+        encode=encode,
         encoded=encoded,
     )
     posts: list[Post] = []
@@ -338,7 +338,7 @@ def assemble(
             post = known[3]  # the same object as the last build's (``hubgen serve``)
         else:
             post = make_post(doc, rendered, made)
-            if prints is not None and doc.source in encoded:
+            if doc.source in encoded:
                 prints.learn(post, encoded[doc.source])
         assembled[doc.source] = (doc, rendered, made, post)
         posts.append(post)
