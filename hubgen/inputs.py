@@ -45,6 +45,16 @@ class Done:
     files: int
 
 
+def _name(name: str) -> bytes:
+    """What a digest of a folder takes of a name in it (``_walk``, ``_mark``)."""
+    return b"\0" + os.fsencode(name) + b"/"
+
+
+def _status(size: int, mtime_ns: int, inode: int) -> bytes:
+    """What a digest of a folder takes of a file in it, after its name."""
+    return f"\0{size} {mtime_ns} {inode}".encode()
+
+
 def _walk(
     path: str,
     digest: hashlib.blake2b,
@@ -69,7 +79,7 @@ def _walk(
     for entry in entries:
         if entry.path in skip:
             continue
-        update(b"\0" + os.fsencode(entry.name) + b"/")
+        update(_name(entry.name))
         try:
             if entry.is_dir():
                 _walk(entry.path, digest, seen, newest, skip, files)
@@ -78,7 +88,7 @@ def _walk(
         except OSError:
             update(b"\0missing")
             continue
-        update(f"\0{status.st_size} {status.st_mtime_ns} {status.st_ino}".encode())
+        update(_status(status.st_size, status.st_mtime_ns, status.st_ino))
         if files is not None:
             files[entry.path] = (status.st_size, status.st_mtime_ns, status.st_ino)
         if status.st_mtime_ns > newest[0]:
@@ -178,12 +188,11 @@ def _mark(output: Path, files: Mapping[str, tuple[int, int, int]] | None = None)
     folders_left: list[Iterator[tuple[str, Any]]] = [iter(sorted(tree.items()))]
     while folders_left:  # in ``_walk``'s order: each folder's names sorted, folders entered
         for name, value in folders_left[-1]:
-            digest.update(b"\0" + os.fsencode(name) + b"/")
+            digest.update(_name(name))
             if type(value) is dict:
                 folders_left.append(iter(sorted(value.items())))
                 break
-            size, mtime, inode = value
-            digest.update(f"\0{size} {mtime} {inode}".encode())
+            digest.update(_status(*value))
         else:
             folders_left.pop()
     return digest.hexdigest()
