@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
+from markupsafe import Markup
 
 from hubgen.config import SiteConfig
 from hubgen.errors import Problem, display_path
@@ -133,9 +135,42 @@ def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
+# markupsafe's escape, but for its two most frequent cases: a str escaped and made Markup without
+# Markup.__new__ (a Python frame), and Markup, which is safe, as it is. (Its C function is not
+# public: without it, markupsafe's escape does it all.)
+_escape_inner = getattr(markupsafe, "_escape_inner", None)
+_new_markup = str.__new__
+
+
+def _escape(value: Any) -> Markup:
+    kind = type(value)
+    if kind is str and _escape_inner is not None:
+        return _new_markup(Markup, _escape_inner(value))
+    if kind is Markup:
+        return value  # type: ignore[no-any-return]
+    return markupsafe.escape(value)
+
+
+class _Template(jinja2.Template):
+    """A template whose output escapes with ``_escape``: every ``{{ }}`` of every page calls
+    it (about a hundred times a page), and markupsafe's own escape costs twice as much."""
+
+    @classmethod
+    def from_code(cls, *args: Any, **kwargs: Any) -> Any:
+        template = super().from_code(*args, **kwargs)
+        # the compiled module's functions (root, blocks, macros) share its namespace, where
+        # the code's ``from jinja2.runtime import escape`` put markupsafe's
+        namespace = template.root_render_func.__globals__
+        if namespace.get("escape") is markupsafe.escape:
+            namespace["escape"] = _escape
+        return template
+
+
 class Noting(jinja2.Environment):
     """An environment that notes in ``Noted.reads`` the attributes templates read from posts,
     by name or by item (``post.title``, ``post['title']``, the ``attribute=`` of filters)."""
+
+    template_class = _Template
 
     # Every build renders through these, once for each ``a.b`` of every page: the usual case
     # (an attribute found) is jinja2's own first step, without a second call.

@@ -12,10 +12,12 @@ import string
 from pathlib import Path
 from urllib.parse import quote
 
+import jinja2
 import pytest
 from conftest import GROUP, POST, SITE_YAML, errors, read, run_build
 from hypothesis import given
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from hubgen import output, render
 from hubgen.config import load_config
@@ -462,3 +464,49 @@ def test_warming_a_template_compiles_those_it_extends_includes_and_imports(make_
     renderer.warm(job, Problems())
     compiled = {template.name for template in renderer.env.cache.values()}
     assert {"post.html", "base.html", "_macros.html"} <= compiled
+
+
+class _Html:
+    """A value that is its own HTML, as a theme's object may be."""
+
+    def __html__(self) -> str:
+        return "<b>safe</b>"
+
+
+class _Text(str):
+    """A subclass of str: escaped as any text."""
+
+
+_VALUES = st.one_of(
+    st.text(alphabet=string.printable + "é中\u00a0", max_size=20),
+    st.text(alphabet=string.printable, max_size=20).map(Markup),
+    st.text(alphabet="<>&'\" a", max_size=8).map(_Text),
+    st.integers(),
+    st.none(),
+    st.just(_Html()),
+    st.lists(st.text(alphabet="<&a", max_size=3), max_size=3),
+)
+
+
+@given(value=_VALUES)
+def test_templates_escape_what_they_show_as_jinja_does(tmp_path_factory, value) -> None:
+    """hubgen's templates escape their output with a function of their own (``_escape``): for
+    every kind of value, what a page shows is what Jinja with markupsafe's escape shows, from a
+    file, a macro, a block or a string."""
+    root = tmp_path_factory.mktemp("escape")
+    (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    (root / "templates").mkdir()
+    source = (
+        "{% macro show(v) %}[{{ v }}]{% endmacro %}"
+        "{% block b %}{{ value }}|{{ show(value) }}|{{ value ~ '&' }}|{{ value|e }}{% endblock %}"
+    )
+    (root / "templates" / "t.html").write_text(source, encoding="utf-8")
+    loaded, _ = load_config(root)
+    assert loaded is not None
+    theme, _ = load_theme(root, loaded.config.theme, loaded.theme_position)
+    assert theme is not None
+    env = environment(root, theme, loaded.config)
+    expected = jinja2.Environment(autoescape=True).from_string(source).render(value=value)
+    shown = env.get_template("t.html").render(value=value)
+    assert shown == expected
+    assert env.from_string(source).render(value=value) == expected
