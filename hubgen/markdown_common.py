@@ -36,11 +36,13 @@ RESERVED_IDS = frozenset({"main", "content", "top"})  # ids the theme's layout u
 LinkResolver = Callable[[str], str | None]
 _FORMATTER = HtmlFormatter(nowrap=True)
 _SPACES_AND_CONTROLS = dict.fromkeys(range(ord(" ") + 1))  # left out of a URL's scheme
+_NOT_IN_SLUG = re.compile(r"[^\w\- ]")
+_SLUG_BREAKS = re.compile(r"[\s-]+")
 
 
 def anchor_slug(text: str) -> str:
-    slug = re.sub(r"[^\w\- ]", "", text.strip().lower())
-    slug = re.sub(r"[\s-]+", "-", slug).strip("-") or "section"
+    slug = _NOT_IN_SLUG.sub("", text.strip().lower())
+    slug = _SLUG_BREAKS.sub("-", slug).strip("-") or "section"
     return f"{slug}-section" if slug in RESERVED_IDS else slug
 
 

@@ -70,11 +70,10 @@ _DEFINITION = re.compile(r"[ \t>]*[:~][ \t]")
 _NEXT_DEFINITION = re.compile(r"\n[ \t>]*[:~][ \t]")
 _RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 _PLAIN_START = re.compile(r"[^\s>*+-](?<!\d)|\d+(?![.)])")
-# what follows the end of a scheme's name (javascript, vbscript, data, file) that markdown-it-py
-# refuses: looked for after each of the names, found with str.find (a search for the whole pattern
-# tries it at every character of the body)
+# the ends of the names of schemes (javascript, vbscript, data, file) that markdown-it-py refuses:
+# looked for before each ':' and '&', found with str.find (a search for the whole pattern tries
+# it at every character of the body, and prose says "data" and "file" more than it has colons)
 _SCHEME_NAMES = ("script", "data", "file")
-_SCHEME_END = re.compile(r"[\s\\]*[:&]")
 _DELIMITER = re.compile(r"[*_~]")
 _HTML_TAG = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*[\s/>]|/[A-Za-z]|[!?])")
 _UNICODE_SPACE = re.compile("[^\\S\\x00-\\x7f]")
@@ -168,13 +167,15 @@ def _slow(body: str) -> bool:
 def _scheme(lower: str) -> bool:
     """Whether a scheme's name is followed by what may end it: spaces or backslashes, then ':'
     or '&' (an entity may spell the colon)."""
-    for name in _SCHEME_NAMES:
-        at = lower.find(name)
+    for end in ":&":
+        at = lower.find(end)
         while at >= 0:
-            at += len(name)
-            if _SCHEME_END.match(lower, at):
+            name = at
+            while name and (lower[name - 1].isspace() or lower[name - 1] == "\\"):
+                name -= 1
+            if lower.endswith(_SCHEME_NAMES, 0, name):
                 return True
-            at = lower.find(name, at)
+            at = lower.find(end, at + 1)
     return False
 
 

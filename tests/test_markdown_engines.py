@@ -231,7 +231,13 @@ def test_random_documents_render_alike(parts: list[tuple[str, str]], raw_html: b
 
 
 @settings(max_examples=int(os.environ.get("HUBGEN_FUZZ_EXAMPLES", "300")), deadline=None)
-@given(st.lists(st.sampled_from(["script", "data", "file", "dat", "a", " ", "\t", "\\", ":", "&"])))
+@given(
+    st.lists(
+        st.sampled_from(
+            ["script", "data", "file", "dat", "a", " ", "\t", "\n", "\u2003", "\\", ":", "&"]
+        )
+    )
+)
 def test_the_scheme_check_finds_what_its_pattern_finds(parts: list[str]) -> None:
     """Bodies that may spell a refused scheme go to markdown-it-py: looked for name by name."""
     text = "".join(parts)
