@@ -22,7 +22,7 @@ R = TypeVar("R")
 _CHUNKS = 16
 
 # The task of the current parallel_map, set just before the workers are forked.
-_task: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+_task: tuple[Callable[[Any], Any], Sequence[Any], Callable[[], None] | None] | None = None
 
 
 def workers() -> int:
@@ -40,9 +40,14 @@ def _run(bounds: tuple[int, int]) -> list[Any]:
 
 
 def _chunk(
-    function: Callable[[Any], Any], items: Sequence[Any], bounds: tuple[int, int]
+    function: Callable[[Any], Any],
+    items: Sequence[Any],
+    ended: Callable[[], None] | None,
+    bounds: tuple[int, int],
 ) -> list[Any]:
     results = [function(items[index]) for index in range(*bounds)]
+    if ended is not None:
+        ended()
     gc.collect(0)  # the chunk's garbage, when the build has paused automatic collection
     return results
 
@@ -54,11 +59,14 @@ def parallel_map(
     min_items: int = 200,
     progress: Callable[[int, int], None] | None = None,
     forked: Callable[[], None] | None = None,
+    ended: Callable[[], None] | None = None,
 ) -> list[R]:
     """``[function(item) for item in items]``, in order, over forked workers when it pays.
 
     ``forked`` is called once the workers are forked, if they are: what only they need of this
-    process's memory can then be let go.
+    process's memory can then be let go. ``ended`` is called at the end of each chunk, by the
+    process that worked it, before the chunk's results are taken: what ``function`` put off
+    for a batch is done then.
     """
     global _task
     count = workers()
@@ -77,9 +85,9 @@ def parallel_map(
     try:
         chunks: Iterable[list[Any]]
         if serial:
-            chunks = (_chunk(function, items, chunk) for chunk in bounds)
+            chunks = (_chunk(function, items, ended, chunk) for chunk in bounds)
         else:
-            _task = (function, items)
+            _task = (function, items, ended)
             pool = multiprocessing.get_context("fork").Pool(count)
             chunks = pool.imap(_run, bounds)
             if forked is not None:

@@ -332,6 +332,57 @@ class Renderer:
         return None
 
 
+@dataclass
+class _Rendered:
+    """One job rendered by ``render_all``: whether it was, its problems; once its file is
+    written (see ``_Writes``), the cache's record of it and where it was staged."""
+
+    done: bool
+    problems: list[Problem]
+    page: Page | None = None
+    staged: str | None = None
+
+
+# Files waiting to be written, at most: the kernel's work of making files and folders evicts the
+# interpreter's from the processor's caches, and pages rendered between writes took 8% longer
+# (every page of 10,000 posts, serially: 5.4 s written each in turn, 5.0 s in batches; a build
+# 12.6 -> 12.3 s, 0.5 CPU-seconds less, its peak memory the same).
+_BATCH_FILES = 100
+_BATCH_BYTES = 1_000_000
+
+
+class _Writes:
+    """Rendered files written a batch at a time, each job's record filled in as its file is."""
+
+    def __init__(self, staging: Staging) -> None:
+        self.staging = staging
+        self._waiting: list[tuple[str, bytes, str | None, frozenset[str] | None, _Rendered]] = []
+        self._size = 0
+
+    def add(
+        self,
+        relative: str,
+        data: bytes,
+        key: str | None,
+        reads: frozenset[str] | None,
+        rendered: _Rendered,
+    ) -> None:
+        self._waiting.append((relative, data, key, reads, rendered))
+        self._size += len(data)
+        if len(self._waiting) >= _BATCH_FILES or self._size >= _BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        staging = self.staging
+        for relative, data, key, reads, rendered in self._waiting:
+            status = staging.write(relative, data)
+            if key is not None:
+                rendered.page = Page(key, status.st_size, status.st_mtime_ns, reads, status.st_ino)
+            rendered.staged = staging.staged(relative)
+        self._waiting.clear()
+        self._size = 0
+
+
 @dataclass(frozen=True)
 class Rendering:
     """What render_all wrote: every file, with what the cache records of it, and which it rendered."""
@@ -366,23 +417,19 @@ def render_all(
     forked, if they are: this process has little to do until they are done.
     """
 
-    def render_one(
-        item: tuple[RenderJob, str, str | None],
-    ) -> tuple[bool, Page | None, list[Problem], str | None]:
-        """(whether it rendered, the cache record of its file, problems, where it was staged)
-        for one job."""
+    writes = _Writes(staging) if staging is not None else None
+
+    def render_one(item: tuple[RenderJob, str, str | None]) -> _Rendered:
+        """One job rendered, its file to be written with the next batch."""
         job, relative, key = item
         found = Problems()
         if key is None and staging is not None:
             key = renderer.fingerprint(job, site) if fingerprints else ""
         data = renderer.render(job, site, found)
-        if data is None or staging is None:
-            return data is not None, None, found.items, None
-        status = staging.write(relative, data)
-        reads = renderer.reads
-        size, mtime, inode = status.st_size, status.st_mtime_ns, status.st_ino
-        page = Page(key, size, mtime, reads, inode) if key is not None else None
-        return True, page, found.items, staging.staged(relative)
+        rendered = _Rendered(data is not None, found.items)
+        if data is not None and writes is not None:
+            writes.add(relative, data, key, renderer.reads, rendered)
+        return rendered
 
     files: dict[str, Page | None] = {}
     targets: list[str | None] = []
@@ -417,15 +464,21 @@ def render_all(
         renderer.warm(job, problems)
     macros = renderer.macros()
     with macros.bounded(MACROS_KEPT) if macros is not None else contextlib.nullcontext():
-        results = parallel_map(render_one, todo, progress=progress, forked=forked)
+        results = parallel_map(
+            render_one,
+            todo,
+            progress=progress,
+            forked=forked,
+            ended=writes.flush if writes is not None else None,
+        )
     rendered = []
-    for (_, relative, _), (done, page, job_problems, staged) in zip(todo, results, strict=True):
-        problems.extend(job_problems)
-        if done:
-            files[relative] = page
+    for (_, relative, _), result in zip(todo, results, strict=True):
+        problems.extend(result.problems)
+        if result.done:
+            files[relative] = result.page
             rendered.append(relative)
-        if staged is not None and staging is not None:
-            staging.adopt(relative, staged)
+        if result.staged is not None and staging is not None:
+            staging.adopt(relative, result.staged)
     if sitemap is False:  # ``jobs`` are not all the site's: its sitemap is left as it is
         return Rendering(files, tuple(rendered))
     if sitemap is True:
