@@ -274,10 +274,13 @@ def _validate(
 
 def base_slug(kind: str, file: Path, folder: Path) -> str:
     """The slug a post or page takes from its path in ``folder``, unless its front matter says."""
+    if kind == "post":  # the last part of what a page's would be, without making the others
+        last = slugify(file.stem)
+        return slugify(file.parent.name) if last == "index" and file.parent != folder else last
     parts = [slugify(p) for p in file.relative_to(folder).with_suffix("").parts]
     if parts[-1] == "index" and len(parts) > 1:
         parts = parts[:-1]
-    return parts[-1] if kind == "post" else "/".join(parts)
+    return "/".join(parts)
 
 
 def _read_again(

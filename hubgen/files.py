@@ -26,28 +26,45 @@ def walk(
         return
     real_root = (boundary or root).resolve()
     visited: set[Path] = set()
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
-        here = Path(dirpath)
+
+    def visit(here: Path) -> Iterator[Path]:
+        # as os.walk(followlinks=True) goes, top down; but whether an entry is a link is read
+        # from the folder's listing, not asked of the system file by file
         real = here.resolve()
         if not real.is_relative_to(real_root):
             problems.error(display_path(here, root), 0, 0, "a link here points outside the site")
-            dirnames[:] = []
-            continue
+            return
         if real in visited:  # a link back to a folder already read: a loop
-            dirnames[:] = []
-            continue
+            return
         visited.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(skip):
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:  # gone, or not readable: passed over, as os.walk does
+            return
+        folders = []
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False
+            if is_folder:
+                if not entry.name.startswith("."):
+                    folders.append(entry.name)
                 continue
-            path = here / name
-            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+            if entry.name.startswith(skip):
+                continue
+            path = here / entry.name
+            if entry.is_symlink() and not path.resolve().is_relative_to(real_root):
                 problems.error(
                     display_path(path, root), 0, 0, "a link here points outside the site"
                 )
                 continue
             yield path
+        for name in folders:
+            yield from visit(here / name)
+
+    yield from visit(folder)
 
 
 def static_files(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -221,17 +222,30 @@ def _author_names(doc: Document) -> tuple[str, ...]:
 
 
 def _real_paths(files: Iterable[Path]) -> dict[Path, Path]:
-    """Each file's resolved path; folders resolved once, as most files share a few."""
-    folders: dict[Path, Path] = {}
+    """Each file's resolved path. Most files share a few folders: each folder is resolved once,
+    and listed once to tell its links, which are resolved themselves (a listing says which
+    entries are links without a call to the system for each file)."""
+    # by folder: its real path (None when it is its own), the names of the links in it
+    folders: dict[Path, tuple[Path | None, frozenset[str] | None]] = {}
     real = {}
     for file in files:
-        if file.is_symlink():
+        parent = file.parent
+        known = folders.get(parent)
+        if known is None:
+            try:
+                with os.scandir(parent) as entries:
+                    links: frozenset[str] | None = frozenset(
+                        e.name for e in entries if e.is_symlink()
+                    )
+            except OSError:  # not listed: each file is asked
+                links = None
+            resolved = parent.resolve()
+            known = folders[parent] = (None if resolved == parent else resolved, links)
+        folder, links = known
+        if file.is_symlink() if links is None else file.name in links:
             real[file] = file.resolve()
-            continue
-        folder = folders.get(file.parent)
-        if folder is None:
-            folder = folders[file.parent] = file.parent.resolve()
-        real[file] = folder / file.name
+        else:
+            real[file] = file if folder is None else folder / file.name
     return real
 
 

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 from conftest import GROUP, errors, read, run_build
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hubgen.build import BuildResult
+from hubgen.content import base_slug
 from hubgen.errors import Problem
 
 SITE_10 = "title: Test Hub\nbase_url: https://hub.example.org/\ntimezone: UTC\nposts_per_page: 10\n"
@@ -638,6 +641,27 @@ def test_relative_link_to_another_source_file_becomes_its_url(make_site):
     assert '<a href="/2025/01/a/">back</a>' in read(root, "about/index.html")
 
 
+def test_links_reach_a_post_that_is_a_link_to_a_file_elsewhere_in_the_site(make_site):
+    """A post may be a symbolic link (here to a file kept outside content/): links to it, by
+    its own name or by the file it leads to, reach its page; a post beside it that is no link
+    is its own page."""
+    root = make_site(
+        {
+            "notes/kept.md": post("Kept", "2025-02-03"),
+            "content/posts/a.md": post(
+                "A", body="[by name](alias.md), [by file](../../notes/kept.md), [plain](b.md)."
+            ),
+            "content/posts/b.md": post("B", "2025-03-04"),
+        }
+    )
+    (root / "content/posts/alias.md").symlink_to(root / "notes/kept.md")
+    assert errors(run_build(root)) == []
+    html = read(root, "2025/01/a/index.html")
+    assert '<a href="/2025/02/alias/">by name</a>' in html
+    assert '<a href="/2025/02/alias/">by file</a>' in html
+    assert '<a href="/2025/03/b/">plain</a>' in html
+
+
 def test_link_to_a_missing_source_file_is_an_error_at_its_line(make_site):
     root = make_site(
         {"content/posts/a.md": post(body="Intro.\n\nMore text.\n\nSee [gone](missing.md#x).")}
@@ -762,3 +786,15 @@ def test_missing_content_folder(make_site):
     assert error.message == "there is no content/ folder"
     assert "hubgen init" in error.hint
     assert not (root / "public").exists()
+
+
+_NAMES = st.sampled_from(["index", "Index", "INDEX", "a", "My Post", "b.c", "_x", "index.en", "é"])
+
+
+@given(st.lists(_NAMES, min_size=1, max_size=4), st.sampled_from([".md", ".markdown", ".html"]))
+def test_a_post_s_slug_from_its_path_is_the_last_part_of_a_page_s(names, suffix) -> None:
+    """A post takes the last part of the slug a page at the same path takes (its folder's name
+    for an index file), made without the other parts."""
+    folder = Path("/hub/content/posts")
+    file = folder.joinpath(*names[:-1], names[-1] + suffix)
+    assert base_slug("post", file, folder) == base_slug("page", file, folder).rsplit("/", 1)[-1]
