@@ -247,6 +247,18 @@ def _static(staging: Staging, published: Mapping[str, Page], file: Path, relativ
     return Page(key, copied.st_size, copied.st_mtime_ns, None, copied.st_ino)
 
 
+# What whole builds made, left to the end of a process that ends once its build is done (the
+# ``hubgen`` command: see ``cli.run``), not freed one object at a time as the build returns
+# (0.09 s after 10,000 posts); None in any other process, which frees it as usual.
+_left: list[object] | None = None
+
+
+def leave_to_the_exit() -> None:
+    """From now on, leave what each whole build made to the end of the process."""
+    global _left
+    _left = []
+
+
 def build(
     options: BuildOptions, progress: Progress | None = None, session: Session | None = None
 ) -> BuildResult:
@@ -477,4 +489,6 @@ def _build(
             known = {k: (p.size, p.mtime_ns, p.inode) for k, p in kept.items()}
             known[MARK] = (mark.st_size, mark.st_mtime_ns, mark.st_ino)
         inputs.save(cache_folder, state, options.output, coming, done, known)
+    if _left is not None and session is None:
+        _left.append(locals())  # the site, its jobs, the renderer…: left to the process's end
     return result(pages, files, publish, tuple(sorted(rendering.rendered)))
