@@ -166,11 +166,31 @@ class _Template(jinja2.Template):
         return template
 
 
+class _Context(jinja2.runtime.Context):
+    """A page's context, whose calls to macros and ``cached`` (a page's most frequent calls)
+    skip Jinja's search for a context, environment or evaluation context to pass them: neither
+    takes one. Anything else is called as Jinja calls it."""
+
+    def call(self, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        kind = type(obj)
+        if kind is not jinja2.runtime.Macro and kind is not Cached:
+            return super().call(obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return obj(*args, **kwargs)
+        except StopIteration:
+            return self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
+
+
 class Noting(jinja2.Environment):
     """An environment that notes in ``Noted.reads`` the attributes templates read from posts,
     by name or by item (``post.title``, ``post['title']``, the ``attribute=`` of filters)."""
 
     template_class = _Template
+    context_class = _Context
 
     # Every build renders through these, once for each ``a.b`` of every page: the usual case
     # (an attribute found) is jinja2's own first step, without a second call.
