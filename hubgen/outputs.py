@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -171,4 +171,9 @@ def with_links(
         "page_feeds": page_feeds,
         "calendar": next((a for a in own if a.role == "calendar"), None),
     }
-    return replace(job, context={**links, **job.context})
+    # ``replace(job, context=…)`` without its checks and keyword call: 15,000 jobs at 10,000
+    # posts, a third of planning. (RenderJob is a plain frozen dataclass: its fields are its
+    # instance's __dict__, and its __init__ does nothing else.)
+    linked = object.__new__(RenderJob)
+    linked.__dict__.update(job.__dict__, context={**links, **job.context})
+    return linked

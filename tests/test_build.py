@@ -23,7 +23,7 @@ from hubgen import output, render
 from hubgen.config import load_config
 from hubgen.errors import Problems
 from hubgen.output import MARK
-from hubgen.outputs import RenderJob
+from hubgen.outputs import Alternate, RenderJob, with_links
 from hubgen.routes import _SAFE, quoted
 from hubgen.theme import environment, load_theme
 
@@ -510,3 +510,20 @@ def test_templates_escape_what_they_show_as_jinja_does(tmp_path_factory, value) 
     shown = env.get_template("t.html").render(value=value)
     assert shown == expected
     assert env.from_string(source).render(value=value) == expected
+
+
+def test_a_job_with_its_links_is_the_job_with_a_context_of_links_and_its_own() -> None:
+    """``with_links`` copies a job but for its context, which gains what templates link: every
+    other field as it was, and the job's own context keys over the links'."""
+    day = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    job = RenderJob(
+        "/tags/x/", "tag.html", "tag", "the tag 'x'", "X", "About x",
+        {"posts": (), "feeds": "its own"}, day, False, "html",
+    )  # fmt: skip
+    own = (Alternate("X (RSS)", "/tags/x/rss.xml", "application/rss+xml", "RSS", "feed"),)
+    site = (Alternate("Hub (RSS)", "/rss.xml", "application/rss+xml", "RSS", "feed"),)
+    linked = with_links(job, own, site)
+    context = {"feeds": "its own", "page_feeds": own, "calendar": None, "posts": ()}
+    assert linked == dataclasses.replace(job, context=context)
+    assert list(linked.context) == ["feeds", "page_feeds", "calendar", "posts"]
+    assert job.context == {"posts": (), "feeds": "its own"}  # the job itself is left as it was
