@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-import hubgen.build
 from hubgen import __version__
-from hubgen.build import BuildOptions, BuildResult, build
+from hubgen.build import BuildOptions, BuildResult, build, leave_to_the_exit
 from hubgen.errors import Problem
 from hubgen.output import check_output
 from hubgen.scaffold import ScaffoldError, init_site, new_group, new_post
@@ -204,9 +203,9 @@ def parser() -> argparse.ArgumentParser:
 def run() -> NoReturn:
     """The ``hubgen`` command: :func:`main`, then out without the interpreter's teardown, which
     would free one by one every object the build made (0.2 s after 10,000 posts) when all is
-    written and every worker is gone; nor are they freed as the build returns. (Tests call ``main``, which returns; under a profiler or a
-    tracer, the teardown is kept for its report.)"""
-    hubgen.build.leave_to_the_exit()  # as the teardown below, freeing a build's objects
+    written and every worker is gone; nor are they freed as the build returns. (Tests call
+    ``main``, which returns; under a profiler or a tracer, the teardown is kept for its report.)"""
+    leave_to_the_exit()  # as the teardown below: freeing a build's objects one by one
     code = main()
     if sys.getprofile() is not None or sys.gettrace() is not None:
         raise SystemExit(code)  # a profiler's or coverage's report comes at the teardown
