@@ -7,11 +7,18 @@ travel back. Work is shipped in a few large chunks, not item by item.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows, where nothing is forked
+    fcntl = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -20,6 +27,13 @@ R = TypeVar("R")
 # after the other was done, and reading took 2.3 s: the workers were idle while the build's
 # process took in 1,250 documents at a time (1.2 s with 16).
 _CHUNKS = 16
+
+# The size of the pipe that brings results back (Linux's default is 64 KB, its most for a user
+# 1 MB). multiprocessing reads a result with a read of all its remaining bytes at a time, each
+# read a new buffer of that size: for a chunk of 2.6 MB of documents, 42 reads of up to 2.6 MB
+# through a 64 KB pipe, and the worker that sent it waiting. Reading 10,000 posts took 1.3 s, 1.1 s
+# with a pipe of 1 MB.
+_PIPE_SIZE = 1 << 20
 
 # The task of the current parallel_map, set just before the workers are forked.
 _task: tuple[Callable[[Any], Any], Sequence[Any], Callable[[], None] | None] | None = None
@@ -89,6 +103,7 @@ def parallel_map(
         else:
             _task = (function, items, ended)
             pool = multiprocessing.get_context("fork").Pool(count)
+            _widen(pool)
             chunks = pool.imap(_run, bounds)
             if forked is not None:
                 forked()
@@ -110,3 +125,12 @@ def parallel_map(
             pool.terminate()
         if not serial:
             gc.unfreeze()
+
+
+def _widen(pool: multiprocessing.pool.Pool) -> None:
+    """Make the pipe that brings ``pool``'s results back ``_PIPE_SIZE`` if the system lets it."""
+    results = getattr(getattr(pool, "_outqueue", None), "_reader", None)
+    setting = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if results is not None and setting is not None:
+        with contextlib.suppress(OSError):  # more than the system allows a user
+            fcntl.fcntl(results.fileno(), setting, _PIPE_SIZE)

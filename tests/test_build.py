@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from hubgen import output, render
+from hubgen import output, parallel, render
 from hubgen.config import load_config
 from hubgen.errors import Problems
 from hubgen.output import MARK
@@ -527,3 +527,25 @@ def test_a_job_with_its_links_is_the_job_with_a_context_of_links_and_its_own() -
     assert linked == dataclasses.replace(job, context=context)
     assert list(linked.context) == ["feeds", "page_feeds", "calendar", "posts"]
     assert job.context == {"posts": (), "feeds": "its own"}  # the job itself is left as it was
+
+
+def _widest_pipe(_item: int) -> int:
+    """The largest pipe this process holds an end of (in a worker: the one results go back by)."""
+    import fcntl  # noqa: PLC0415  # only where /proc is
+
+    sizes = [0]
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            sizes.append(fcntl.fcntl(int(name), fcntl.F_GETPIPE_SZ))
+        except OSError:  # not a pipe, or the listing's own fd, closed
+            continue
+    return max(sizes)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="Linux's /proc and pipe sizes")
+def test_workers_send_results_back_by_a_wide_pipe(monkeypatch) -> None:
+    """Results come back by a pipe of a megabyte, not the kernel's 64 KB: a chunk of documents
+    through the narrow one took the reading of 10,000 posts from 1.1 to 1.3 s."""
+    monkeypatch.setenv("HUBGEN_WORKERS", "2")
+    sizes = parallel.parallel_map(_widest_pipe, range(4), min_items=1)
+    assert sizes == [parallel._PIPE_SIZE] * 4
