@@ -531,7 +531,7 @@ def test_a_job_with_its_links_is_the_job_with_a_context_of_links_and_its_own() -
 
 def _widest_pipe(_item: int) -> int:
     """The largest pipe this process holds an end of (in a worker: the one results go back by)."""
-    import fcntl  # noqa: PLC0415  # only where /proc is
+    import fcntl  # only where /proc is
 
     sizes = [0]
     for name in os.listdir("/proc/self/fd"):
