@@ -40,6 +40,11 @@ class Packed(Mapping[tuple[str | int, ...], tuple[int, int]]):
         self.packed = packed
         self._positions: dict[tuple[str | int, ...], tuple[int, int]] | None = None
 
+    def __reduce__(self) -> tuple[type[Packed], tuple[bytes]]:
+        # as its bytes alone: the default of a class with slots sets them one by one in Python,
+        # 12 µs where this takes 1 (a worker's posts come back to the build's process so)
+        return (Packed, (self.packed,))
+
     def _unpacked(self) -> dict[tuple[str | int, ...], tuple[int, int]]:
         if self._positions is None:
             # packed by this process, or read from a cache file whose checksum matched

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from hubgen import yamlflat, yamlio
 from hubgen.frontmatter import split
+from hubgen.yamlcache import Packed, pack
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
@@ -141,3 +143,17 @@ def test_the_real_blogs_front_matter_is_read_as_pyyaml_reads_it() -> None:
         read += _agrees(front, 1)
     assert total > 0
     assert read > 0  # most real front matter is flat
+
+
+def test_packed_positions_travel_as_their_bytes_alone() -> None:
+    """A document's positions come back from a reading worker pickled: as the bytes they are
+    packed in, not with the dictionary a lookup unpacked (nor slot by slot, which is slow)."""
+    positions = {("title",): (2, 8), ("tags", 0): (3, 8), ("tags", 1): (3, 13)}
+    packed = Packed(pack(positions))
+    before = pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
+    assert packed[("tags", 1)] == (3, 13)  # unpacked now
+    after = pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
+    assert after == before
+    copy = pickle.loads(after)
+    assert copy.packed == packed.packed
+    assert dict(copy) == positions
