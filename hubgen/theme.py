@@ -6,7 +6,8 @@ import contextlib
 import datetime as dt
 import functools
 import threading
-from collections.abc import Iterator
+from collections import ChainMap
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,29 @@ class _Template(jinja2.Template):
         if namespace.get("escape") is markupsafe.escape:
             namespace["escape"] = _escape
         return template
+
+    def new_context(
+        self,
+        vars: dict[str, Any] | None = None,
+        shared: bool = False,
+        locals: Mapping[str, Any] | None = None,
+    ) -> jinja2.runtime.Context:
+        # Jinja makes each page's context of the template's globals, a ChainMap (the template's
+        # own over the environment's), which ``dict()`` and ``set()`` then read key by key in
+        # Python: 12 µs a page. The same mapping, merged once a page by dict, takes one.
+        return jinja2.runtime.new_context(
+            self.environment, self.name, self.blocks, vars, shared, _merged(self.globals), locals
+        )
+
+
+def _merged(globals: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """``globals`` as one dict, when it is a ChainMap of dicts: each key as the first holds it."""
+    if type(globals) is not ChainMap:
+        return globals
+    merged: dict[str, Any] = {}
+    for mapping in reversed(globals.maps):
+        merged.update(mapping)
+    return merged
 
 
 class _Context(jinja2.runtime.Context):

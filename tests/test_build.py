@@ -512,6 +512,37 @@ def test_templates_escape_what_they_show_as_jinja_does(tmp_path_factory, value) 
     assert env.from_string(source).render(value=value) == expected
 
 
+def test_templates_see_globals_as_jinja_does(tmp_path) -> None:
+    """A page's context takes the template's globals merged into one dict, not read through
+    Jinja's ChainMap: the template's own over the environment's, over neither the page's
+    variables nor what an included or imported template sees."""
+    (tmp_path / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "m.html").write_text("{% macro who() %}{{ shared }}{% endmacro %}")
+    (templates / "i.html").write_text("{{ shared }}/{{ own }}/{{ page }}")
+    source = (
+        '{% import "m.html" as m %}{{ shared }} {{ own }} {{ page }} {{ m.who() }} '
+        '{% include "i.html" %} {{ url("/x/") }}'
+    )
+    (templates / "t.html").write_text(source)
+    loaded, _ = load_config(tmp_path)
+    assert loaded is not None
+    theme, _ = load_theme(tmp_path, loaded.config.theme, loaded.theme_position)
+    assert theme is not None
+    env = environment(tmp_path, theme, loaded.config)
+    env.globals["shared"] = "env"
+    env.globals["own"] = "env"
+    env.globals["page"] = "env"
+    template = env.get_template("t.html", globals={"own": "template", "page": "template"})
+    shown = template.render(page="page")
+    assert shown == "env template page env env/template/page /x/"
+    plain = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True)
+    plain.globals.update(shared="env", own="env", page="env", url=lambda path: path)
+    expected = plain.get_template("t.html", globals={"own": "template", "page": "template"})
+    assert expected.render(page="page") == shown
+
+
 def test_a_job_with_its_links_is_the_job_with_a_context_of_links_and_its_own() -> None:
     """``with_links`` copies a job but for its context, which gains what templates link: every
     other field as it was, and the job's own context keys over the links'."""
