@@ -513,9 +513,9 @@ def test_templates_escape_what_they_show_as_jinja_does(tmp_path_factory, value) 
 
 
 def test_templates_see_globals_as_jinja_does(tmp_path) -> None:
-    """A page's context takes the template's globals merged into one dict, not read through
-    Jinja's ChainMap: the template's own over the environment's, over neither the page's
-    variables nor what an included or imported template sees."""
+    """A template's globals are one dict, not Jinja's ChainMap (``Noting.make_globals``): the
+    template's own over the environment's, under the page's variables, and seen the same by
+    what it imports and includes."""
     (tmp_path / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
     templates = tmp_path / "templates"
     templates.mkdir()
