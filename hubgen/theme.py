@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import FunctionType
 from typing import Any
 
 import jinja2
@@ -167,13 +168,18 @@ class _Template(jinja2.Template):
 
 
 class _Context(jinja2.runtime.Context):
-    """A page's context, whose calls to macros and ``cached`` (a page's most frequent calls)
-    skip Jinja's search for a context, environment or evaluation context to pass them: neither
-    takes one. Anything else is called as Jinja calls it."""
+    """A page's context, whose calls to macros, ``cached`` and plain functions such as ``url``
+    (a page's most frequent calls) skip Jinja's search for a context, environment or evaluation
+    context to pass them: none takes one, unless a function is marked to (``pass_context`` and
+    the like). Anything else is called as Jinja calls it."""
 
     def call(self, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         kind = type(obj)
-        if kind is not jinja2.runtime.Macro and kind is not Cached:
+        if (
+            kind is not jinja2.runtime.Macro
+            and kind is not Cached
+            and (kind is not FunctionType or "jinja_pass_arg" in obj.__dict__)
+        ):
             return super().call(obj, *args, **kwargs)
         kwargs.pop("_block_vars", None)
         kwargs.pop("_loop_vars", None)

@@ -543,6 +543,38 @@ def test_templates_see_globals_as_jinja_does(tmp_path) -> None:
     assert expected.render(page="page") == shown
 
 
+def test_templates_call_functions_as_jinja_does(tmp_path) -> None:
+    """Plain functions are called directly, with their arguments; one marked to take the
+    context, environment or evaluation context gets it, as Jinja gives it; and a function
+    that raises StopIteration gives undefined, as in Jinja."""
+    (tmp_path / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    loaded, _ = load_config(tmp_path)
+    assert loaded is not None
+    theme, _ = load_theme(tmp_path, loaded.config.theme, loaded.theme_position)
+    assert theme is not None
+
+    def stops() -> None:
+        raise StopIteration
+
+    globals_ = {
+        "plain": lambda a, b="b": f"{a}{b}",
+        "page_of": jinja2.pass_context(lambda context, key: context[key]),
+        "env_of": jinja2.pass_environment(lambda environment: type(environment).__name__),
+        "stops": stops,
+    }
+    source = (
+        "{{ plain(1) }} {{ plain(1, b=2) }} {{ page_of('x') }} {{ env_of() == 'Environment' "
+        "or env_of() == 'Noting' }} {{ stops() is undefined }}"
+    )
+    env = environment(tmp_path, theme, loaded.config)
+    env.globals.update(globals_)
+    shown = env.from_string(source).render(x="X")
+    assert shown == "1b 12 X True True"
+    plain = jinja2.Environment(autoescape=True)
+    plain.globals.update(globals_)
+    assert plain.from_string(source).render(x="X") == shown
+
+
 def test_a_job_with_its_links_is_the_job_with_a_context_of_links_and_its_own() -> None:
     """``with_links`` copies a job but for its context, which gains what templates link: every
     other field as it was, and the job's own context keys over the links'."""
