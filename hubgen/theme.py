@@ -149,6 +149,8 @@ def _escape(value: Any) -> Markup:
         return _new_markup(Markup, _escape_inner(value))
     if kind is Markup:
         return value  # type: ignore[no-any-return]
+    if kind is int:  # counts and page numbers, ten a page: digits, nothing to escape
+        return _new_markup(Markup, str(value))
     return markupsafe.escape(value)
 
 
