@@ -81,7 +81,7 @@ def child(tree: Path, *args: str, valgrind: bool) -> int | None:
     """Run the child program with ``tree`` first on the path; under callgrind, its count."""
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
     python = os.path.realpath(sys.executable)  # not a shim: callgrind would count the shell
-    command = [python, "-c", CHILD, *args]
+    command = [python, "-P", "-c", CHILD, *args]  # -P: not the folder it runs in, but ``tree``
     if valgrind:
         command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
