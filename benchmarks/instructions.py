@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--groups", type=int, default=50)
-    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--seed", type=int, default=run.corpus.DEFAULT_SEED)
     parser.add_argument("--tree", type=Path, action="append", default=[], help="also count this")
     parser.add_argument("--corpus-cache", type=Path, default=run.DEFAULT_CACHE)
     args = parser.parse_args(argv)
@@ -111,11 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     print("| tree | setup | setup and rendering | rendering |")
     print("|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="hubgen-instructions-") as work:
+        site = Path(work) / "site"  # the same path for every tree: paths are in what is rendered
+        shutil.copytree(source / "hubgen", site)
+        pickled = str(Path(work) / "site.pickle")
         for tree in [REPO, *args.tree]:
-            site = Path(work) / "site"
-            shutil.rmtree(site, ignore_errors=True)
-            shutil.copytree(source / "hubgen", site)
-            pickled = str(Path(work) / "site.pickle")
             child(tree, "make", str(site), pickled, sample, valgrind=False)
             setup = child(tree, "setup", str(site), pickled, valgrind=True)
             both = child(tree, "render", str(site), pickled, valgrind=True)

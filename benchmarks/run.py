@@ -26,9 +26,10 @@ hubgen runs from its bytecode, compiled first, as pip compiles a package it inst
 Tools alternate (the order rotates every repetition); the table shows the median of ``--runs``
 repetitions, the CPU-seconds (user and system) and the peak resident memory of the child process,
 from ``os.wait4``'s ``ru_utime``, ``ru_stime`` and ``ru_maxrss`` (hubgen's workers are children it
-waits for, Hugo's are threads: both are counted). On a shared virtual machine a tool's time moves
-by seconds from run to run; its CPU-seconds move less, and the ratio of each repetition's cold
-builds, run back to back, shows how far the machine moved the figure.
+waits for, Hugo's are threads: both are counted). On a shared virtual machine a tool's time, and
+its CPU-seconds too, move by 10-30% from run to run; the ratio of each repetition's cold builds,
+run back to back, shows how far the machine moved the figure (``instructions.py`` counts what
+does not move).
 Nothing here asserts a timing.
 """
 
@@ -424,7 +425,7 @@ def ratio_table(hubgen: Tool, hugo: Tool) -> str:
             ]
         )
     # Each repetition's cold builds ran one after the other: their ratios, paired, show how far
-    # the machine's moods move the figure; CPU-seconds move less with them than time does.
+    # the machine's moods move the figure.
     paired = sorted(
         ours.seconds / theirs.seconds
         for ours, theirs in zip(hubgen.results["cold"], hugo.results["cold"], strict=False)

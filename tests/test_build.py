@@ -535,6 +535,7 @@ def test_templates_see_globals_as_jinja_does(tmp_path) -> None:
     env.globals["own"] = "env"
     env.globals["page"] = "env"
     template = env.get_template("t.html", globals={"own": "template", "page": "template"})
+    assert type(template.globals) is dict  # not read key by key through a ChainMap
     shown = template.render(page="page")
     assert shown == "env template page env env/template/page /x/"
     plain = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True)
