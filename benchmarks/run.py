@@ -469,7 +469,37 @@ def machine() -> str:
                 break
     return (
         f"{dt.date.today().isoformat()}, {os.cpu_count()} CPUs ({model}), "
-        f"Python {platform.python_version()}, load average {load()} at the start"
+        f"Python {platform.python_version()}, load average {load()} at the start; "
+        f"{parallel_capacity()}"
+    )
+
+
+# A fixed piece of CPU-bound Python: dict stores and int-to-str, as an interpreter's work is.
+_SPIN = "d = {}\nfor i in range(3_000_000):\n    d[i & 1023] = str(i)\n"
+
+
+def _spin_seconds(copies: int) -> float:
+    """The longest time of ``copies`` processes running ``_SPIN`` at once, each timed alone."""
+    timed = f"import time\nt = time.perf_counter()\n{_SPIN}print(time.perf_counter() - t)\n"
+    children = [
+        subprocess.Popen([sys.executable, "-c", timed], stdout=subprocess.PIPE, text=True)
+        for _ in range(copies)
+    ]
+    return max(float(child.communicate()[0]) for child in children)
+
+
+def parallel_capacity() -> str:
+    """How much more Python work all the CPUs do at once than one does alone (best of three):
+    on a virtual machine whose CPUs share the host's cores, two busy processes each run slower
+    than one alone, and a build's workers can gain only that much from the second CPU."""
+    cpus = os.cpu_count() or 1
+    if cpus < 2:
+        return "one CPU"
+    alone = min(_spin_seconds(1) for _ in range(3))
+    together = min(_spin_seconds(cpus) for _ in range(3))
+    return (
+        f"{cpus} processes of Python at once each ran {together / alone:.2f}× as long as one "
+        f"alone: all CPUs together do {cpus * alone / together:.2f}× the work of one"
     )
 
 
