@@ -22,6 +22,7 @@ from urllib.parse import quote, urljoin
 
 import lxml.html
 
+from hubgen import memory
 from hubgen.config import SiteConfig
 from hubgen.markdown_common import MORE
 from hubgen.models import Group, Post
@@ -223,7 +224,9 @@ def post_id(post: Post, config: SiteConfig) -> str:
 
 # The entries made last, by post: a post is in its feed in every format, and in the feeds of its
 # tags and its author; its links made absolute once, not in each. Kept by identity, with the post
-# and config themselves, so a later build's objects of the same address never match.
+# and config themselves, so a later build's objects of the same address never match. The newest
+# _ENTRIES_KEPT at least, and all while the process has room (``memory``): a post's channels are
+# thousands of entries apart in the order of the feeds.
 _ENTRIES: dict[int, tuple[Post, SiteConfig, bool, Entry]] = {}
 _ENTRIES_KEPT = 256
 
@@ -233,10 +236,9 @@ def post_entry(post: Post, config: SiteConfig, full: bool) -> Entry:
     if known is not None and known[0] is post and known[1] is config and known[2] == full:
         return known[3]
     entry = _post_entry(post, config, full)
-    # a serving process keeps more: its entries as written are kept by the entry (_WRITTEN)
-    if len(_ENTRIES) >= (_WRITTEN_KEPT if _keeping() else _ENTRIES_KEPT):
-        del _ENTRIES[next(iter(_ENTRIES))]  # the oldest
     _ENTRIES[id(post)] = (post, config, full, entry)
+    # a serving process keeps more: its entries as written are kept by the entry (_WRITTEN)
+    memory.trim(_ENTRIES, _WRITTEN_KEPT if _keeping() else _ENTRIES_KEPT)
     return entry
 
 
@@ -463,9 +465,10 @@ def _rss_item(entry: Entry) -> str:
     return "".join(parts)
 
 
-# ``hubgen serve`` keeps each entry's element (or JSON Feed item) as written, by the entry (see
-# ``keep_entries``): the feeds a quick build renders again hold one changed entry among twenty
-# known ones. Kept in the serving process alone, not in the workers it forks for a whole build.
+# Each entry's element (or JSON Feed item) as written, by the entry: a process with room keeps
+# them all (``memory``), as it keeps the entries; ``hubgen serve`` keeps _WRITTEN_KEPT at least
+# (see ``keep_entries``): the feeds a quick build renders again hold one changed entry among
+# twenty known ones. The workers it forks for a whole build keep them only while they have room.
 _WRITTEN: dict[tuple[int, str], tuple[Entry, str]] = {}
 _WRITTEN_KEPT = 4096
 _KEEPER: int | None = None  # the process that keeps them
@@ -484,7 +487,8 @@ def _keeping() -> bool:
 def _elements(entries: Sequence[Entry], kind: str) -> list[str]:
     """The element of each entry in a feed of ``kind``, as written or as kept."""
     write = _WRITERS[kind]
-    if not _keeping():
+    floor = _WRITTEN_KEPT if _keeping() else 0
+    if not floor and not _WRITTEN and not memory.room():
         return [write(e) for e in entries]
     elements = []
     for entry in entries:
@@ -494,9 +498,8 @@ def _elements(entries: Sequence[Entry], kind: str) -> list[str]:
             continue
         element = write(entry)
         _WRITTEN[(id(entry), kind)] = (entry, element)  # the entry too: no other takes its id
-        while len(_WRITTEN) > _WRITTEN_KEPT:
-            del _WRITTEN[next(iter(_WRITTEN))]  # the oldest
         elements.append(element)
+    memory.trim(_WRITTEN, floor)
     return elements
 
 

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from hubgen import feeds
+from hubgen import feeds, memory
 from hubgen.config import SiteConfig
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -612,3 +612,77 @@ def test_a_json_feed_item_is_what_json_dumps_writes(entry: feeds.Entry) -> None:
         item["image"] = entry.image
     written = json.dumps(item, ensure_ascii=False, indent=2, sort_keys=True)
     assert feeds._json_entry(entry) == written.replace("\n", "\n    ")
+
+
+def _tagged_posts(count: int) -> dict[str, str | bytes]:
+    """Posts each in three tags' feeds and its author's, besides the site's."""
+    files: dict[str, str | bytes] = {"site.yaml": SITE_YAML}
+    for n in range(count):
+        files[f"content/posts/p{n}.md"] = (
+            f"---\ntitle: Post {n}\ndate: 2025-01-{n + 1:02d}\n"
+            f"tags: [T{n % 3}, U{n % 2}, Every]\nauthors: [ana]\n---\n\nBody of [post {n}](/).\n"
+        )
+    return files
+
+
+@pytest.mark.parametrize("room", [True, False])
+def test_a_process_with_room_makes_and_writes_each_entry_once(make_site, monkeypatch, room):
+    """Feed entries are kept past their floor while the process has room in memory, and the
+    elements written of them: each post's entry is made once, and written once in each format,
+    for all the feeds it is in. Without room, the floor: made and written again. The same bytes
+    either way."""
+    monkeypatch.setattr(feeds, "_ENTRIES_KEPT", 1)
+    monkeypatch.setattr(memory, "room", lambda: room)
+    made: list[str] = []
+    written: list[tuple[str, str]] = []
+    make_entry = feeds._post_entry
+
+    def making(post, config, full):
+        made.append(post.source)
+        return make_entry(post, config, full)
+
+    def counting(kind, write):
+        return lambda entry: written.append((kind, entry.id)) or write(entry)
+
+    monkeypatch.setattr(feeds, "_post_entry", making)
+    monkeypatch.setattr(feeds, "_WRITERS", {k: counting(k, w) for k, w in feeds._WRITERS.items()})
+    root = make_site(_tagged_posts(6))
+    assert not errors(run_build(root))
+    posts = 6
+    if room:
+        assert sorted(made) == sorted(set(made)) and len(made) == posts
+        assert len(written) == 3 * posts  # once in each format
+    else:
+        assert len(made) > posts and len(written) > 3 * posts
+    feeds._ENTRIES.clear()
+    feeds._WRITTEN.clear()
+    monkeypatch.setattr(memory, "room", lambda: not room)
+    again = make_site(_tagged_posts(6), name="again")
+    assert not errors(run_build(again))
+    for folder in ("", "authors/ana/", "tags/t0/", "tags/u1/", "tags/every/"):
+        for name in FEEDS:
+            assert read(root, folder + name) == read(again, folder + name)
+
+
+def test_caches_let_their_oldest_go_down_to_the_floor_when_there_is_no_room(monkeypatch):
+    cache = {n: str(n) for n in range(10)}
+    monkeypatch.setattr(memory, "room", lambda: True)
+    memory.trim(cache, 3)
+    assert len(cache) == 10
+    monkeypatch.setattr(memory, "room", lambda: False)
+    memory.trim(cache, 3)
+    assert cache == {7: "7", 8: "8", 9: "9"}
+
+
+def test_room_is_the_process_under_its_size_limit(monkeypatch):
+    size = memory.resident()
+    assert size is not None and size > 1 << 20  # this process's, read from /proc
+    monkeypatch.setattr(memory, "ROOM", size * 4)
+    assert memory.Room()()
+    monkeypatch.setattr(memory, "ROOM", size // 4)
+    room = memory.Room()
+    assert not room()
+    monkeypatch.setattr(memory, "ROOM", size * 4)
+    assert not room()  # the reading is kept for a while
+    room._left = 0
+    assert room()
