@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import shutil
 import threading
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from markupsafe import Markup
 
 from hubgen.config import SiteConfig
 from hubgen.errors import Problem, display_path
+from hubgen.fingerprint import code
 from hubgen.groupspec import FORMAT_LABELS, KIND_LABELS, STATUS_LABELS
 from hubgen.models import Noted, Post
 from hubgen.routes import absolute, url
@@ -127,10 +129,17 @@ def search_path(root: Path, theme: Theme) -> list[Path]:
 
 
 def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
-    """Compiled templates kept in the build cache, checked against each template's source."""
-    folder = root / ".hubgen-cache" / "jinja"
+    """Compiled templates kept in the build cache, checked against each template's source, in a
+    folder of hubgen's code and library versions (``fingerprint.code``): Jinja's check is of the
+    source alone, and code compiled by another Jinja, or for an environment of other options or
+    filters, is never taken. The folders of other code are removed."""
+    base = root / ".hubgen-cache"
+    folder = base / f"jinja-{code()[:16]}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        for other in base.glob("jinja*"):  # other code's, and earlier hubgen's "jinja"
+            if other != folder:
+                shutil.rmtree(other, ignore_errors=True)
     except OSError:  # a hub in a read-only place compiles its templates every time
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))

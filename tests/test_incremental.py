@@ -458,6 +458,27 @@ def test_a_template_change_renders_the_pages_that_use_it(make_site: MakeSite) ->
     assert "data-y" in (root / "public/about/index.html").read_text()
 
 
+def test_compiled_templates_are_kept_for_the_code_that_compiled_them(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jinja checks a compiled template against its source alone: templates compiled by another
+    hubgen (another Jinja, other options or filters) are in another folder, removed, not taken."""
+    root = make_site(SITE)
+    earlier = write_files(root, {".hubgen-cache/jinja/old.cache": b"compiled by earlier hubgen"})
+    run_build(root, write=False)
+    now = root / FOLDER / f"jinja-{code()[:16]}"
+    assert any(now.iterdir())  # the templates compiled for this code
+    assert not (earlier / ".hubgen-cache/jinja").exists()
+    page = root / "public/about/index.html"
+    run_build(root)
+    before = page.read_bytes()
+    monkeypatch.setattr(theme, "code", lambda: "f" * 32)
+    (root / "public").rename(root / "before")
+    run_build(root)
+    assert {p.name for p in (root / FOLDER).glob("jinja*")} == {"jinja-" + "f" * 16}
+    assert page.read_bytes() == before
+
+
 def test_a_renamed_link_target_renders_the_page_linking_to_it(make_site: MakeSite) -> None:
     root = make_site(SITE)
     run_build(root)
