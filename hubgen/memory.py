@@ -52,4 +52,4 @@ def trim(cache: dict[Any, Any], floor: int) -> None:
     """Let the oldest items of ``cache`` go, down to ``floor``, unless there is room for them."""
     if len(cache) > floor and not room():
         for key in list(cache)[: len(cache) - floor]:
-            del cache[key]
+            cache.pop(key, None)  # (a serving process's warming thread may trim it too)
