@@ -225,8 +225,8 @@ def post_id(post: Post, config: SiteConfig) -> str:
 # The entries made last, by post: a post is in its feed in every format, and in the feeds of its
 # tags and its author; its links made absolute once, not in each. Kept by identity, with the post
 # and config themselves, so a later build's objects of the same address never match. The newest
-# _ENTRIES_KEPT at least, and all while the process has room (``memory``): a post's channels are
-# thousands of entries apart in the order of the feeds.
+# _ENTRIES_KEPT at least, and all while a build's process has room (``memory``): a post's
+# channels are thousands of entries apart in the order of the feeds.
 _ENTRIES: dict[int, tuple[Post, SiteConfig, bool, Entry]] = {}
 _ENTRIES_KEPT = 256
 
@@ -238,7 +238,8 @@ def post_entry(post: Post, config: SiteConfig, full: bool) -> Entry:
     entry = _post_entry(post, config, full)
     _ENTRIES[id(post)] = (post, config, full, entry)
     # a serving process keeps more: its entries as written are kept by the entry (_WRITTEN)
-    memory.trim(_ENTRIES, _WRITTEN_KEPT if _keeping() else _ENTRIES_KEPT)
+    keeper = _keeping()
+    memory.trim(_ENTRIES, _WRITTEN_KEPT if keeper else _ENTRIES_KEPT, grow=not keeper)
     return entry
 
 
@@ -465,10 +466,11 @@ def _rss_item(entry: Entry) -> str:
     return "".join(parts)
 
 
-# Each entry's element (or JSON Feed item) as written, by the entry: a process with room keeps
-# them all (``memory``), as it keeps the entries; ``hubgen serve`` keeps _WRITTEN_KEPT at least
-# (see ``keep_entries``): the feeds a quick build renders again hold one changed entry among
-# twenty known ones. The workers it forks for a whole build keep them only while they have room.
+# Each entry's element (or JSON Feed item) as written, by the entry: a build's process with room
+# keeps them all (``memory``), as it keeps the entries. ``hubgen serve`` keeps _WRITTEN_KEPT of
+# each (see ``keep_entries``), the newest, room or not: the feeds a quick build renders again
+# hold one changed entry among twenty known ones, and a long session's edits make new entries
+# for the posts they change. The workers it forks for a whole build are a build's processes.
 _WRITTEN: dict[tuple[int, str], tuple[Entry, str]] = {}
 _WRITTEN_KEPT = 4096
 _KEEPER: int | None = None  # the process that keeps them
@@ -487,8 +489,9 @@ def _keeping() -> bool:
 def _elements(entries: Sequence[Entry], kind: str) -> list[str]:
     """The element of each entry in a feed of ``kind``, as written or as kept."""
     write = _WRITERS[kind]
-    floor = _WRITTEN_KEPT if _keeping() else 0
-    if not floor and not _WRITTEN and not memory.room():
+    keeper = _keeping()
+    floor = _WRITTEN_KEPT if keeper else 0
+    if not keeper and not _WRITTEN and not memory.room():
         return [write(e) for e in entries]
     elements = []
     for entry in entries:
@@ -499,7 +502,7 @@ def _elements(entries: Sequence[Entry], kind: str) -> list[str]:
         element = write(entry)
         _WRITTEN[(id(entry), kind)] = (entry, element)  # the entry too: no other takes its id
         elements.append(element)
-    memory.trim(_WRITTEN, floor)
+    memory.trim(_WRITTEN, floor, grow=not keeper)
     return elements
 
 

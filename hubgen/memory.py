@@ -48,8 +48,9 @@ class Room:
 room = Room()
 
 
-def trim(cache: dict[Any, Any], floor: int) -> None:
-    """Let the oldest items of ``cache`` go, down to ``floor``, unless there is room for them."""
-    if len(cache) > floor and not room():
+def trim(cache: dict[Any, Any], floor: int, grow: bool = True) -> None:
+    """Let the oldest items of ``cache`` go, down to ``floor``, unless it may ``grow`` and there
+    is room for them."""
+    if len(cache) > floor and not (grow and room()):
         for key in list(cache)[: len(cache) - floor]:
             cache.pop(key, None)  # (a serving process's warming thread may trim it too)

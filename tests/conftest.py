@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [  # headless on a machine with no network beyond the package re
 def _warmings_done() -> Iterator[None]:
     """After each test, the background warmings of its sessions (``hubgen serve`` has one at a
     time) are let finish: one left running holds the next test's threads up (the watcher's).
-    The feed entries a session kept as written are forgotten."""
+    The feed entries this process kept, and as written, are forgotten."""
     yield
     for thread in threading.enumerate():
         if thread.name == "hubgen-warm":
@@ -39,6 +39,7 @@ def _warmings_done() -> Iterator[None]:
     # what a session's renderer kept of feed entries is for that session's process alone
     feeds._KEEPER = None
     feeds._WRITTEN.clear()
+    feeds._ENTRIES.clear()
 
 
 SITE_YAML = """\
