@@ -9,6 +9,7 @@ a large hub's keep their floors alone.
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 from typing import Any
@@ -52,5 +53,5 @@ def trim(cache: dict[Any, Any], floor: int, grow: bool = True) -> None:
     """Let the oldest items of ``cache`` go, down to ``floor``, unless it may ``grow`` and there
     is room for them."""
     if len(cache) > floor and not (grow and room()):
-        for key in list(cache)[: len(cache) - floor]:
+        for key in list(itertools.islice(cache, len(cache) - floor)):
             cache.pop(key, None)  # (a serving process's warming thread may trim it too)

@@ -17,6 +17,7 @@ import jinja2
 import markupsafe
 from markupsafe import Markup
 
+from hubgen.cache import FOLDER
 from hubgen.config import SiteConfig
 from hubgen.errors import Problem, display_path
 from hubgen.fingerprint import code
@@ -132,14 +133,16 @@ def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
     """Compiled templates kept in the build cache, checked against each template's source, in a
     folder of hubgen's code and library versions (``fingerprint.code``): Jinja's check is of the
     source alone, and code compiled by another Jinja, or for an environment of other options or
-    filters, is never taken. The folders of other code are removed."""
-    base = root / ".hubgen-cache"
+    filters, is never taken. The folders of other code are removed when this one is made."""
+    base = root / FOLDER
     folder = base / f"jinja-{code()[:16]}"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True)
         for other in base.glob("jinja*"):  # other code's, and earlier hubgen's "jinja"
             if other != folder:
                 shutil.rmtree(other, ignore_errors=True)
+    except FileExistsError:  # made by an earlier build of this code
+        pass
     except OSError:  # a hub in a read-only place compiles its templates every time
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
