@@ -42,6 +42,7 @@ from hubgen.yamlcache import YamlMemo
 FOLDER = ".hubgen-cache"
 BODIES = "bodies"  # bodies-<first two hex digits of their keys>.bin: a rebuild rewrites few
 PAGES = "pages"  # pages-<digest of the output folder>.bin: one record per output folder
+RESUME = "resume"  # what ``resume`` keeps of a build for the next: resume-<same digest>.bin
 YAML = "yaml.bin"
 OLD = ("bodies-*.json", "pages-*.json", "yaml.json")  # the files of format 1, removed
 FORMAT = 2  # 2: marshal, not JSON

@@ -431,15 +431,22 @@ def read_content(
     problems: Problems,
     memo: YamlMemo | None = None,
     reads: Reads | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Content:
     """Read every post, page, group and author of the site at ``root``; YAML loaded before is
-    taken from ``memo``, which learns the rest; posts and pages read before from ``reads``."""
+    taken from ``memo``, which learns the rest; posts and pages read before from ``reads``.
+    ``meanwhile`` is run by this process while workers read the posts, if they do (else once
+    the groups and authors are read)."""
     with yamlio.remembering(memo if memo is not None else YamlMemo()):
-        return _read_content(root, config, problems, reads)
+        return _read_content(root, config, problems, reads, meanwhile)
 
 
 def _read_content(
-    root: Path, config: SiteConfig, problems: Problems, reads: Reads | None
+    root: Path,
+    config: SiteConfig,
+    problems: Problems,
+    reads: Reads | None,
+    meanwhile: Callable[[], None] | None,
 ) -> Content:
     content = root / "content"
     if not content.is_dir():
@@ -456,6 +463,8 @@ def _read_content(
     def others() -> None:  # read by this process while workers read the posts, if they do
         groups = _read_groups(content / "groups", root, problems)
         read.append((groups, _read_authors(root / config.authors_file, root, problems)))
+        if meanwhile is not None:
+            meanwhile()
 
     posts = _read_documents("post", content / "posts", root, config, problems, reads, others)
     pages = _read_documents("page", content / "pages", root, config, problems, reads)

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from hubgen import inputs
-from hubgen.cache import BuildCache, Page, Read, Writer, per_output, reading, writing
+from hubgen.cache import RESUME, BuildCache, Page, Read, Writer, per_output, reading, writing
 from hubgen.config import SiteConfig
 from hubgen.content import Document, base_slug, parse_document
 from hubgen.errors import Problem, Problems
@@ -52,8 +52,6 @@ from hubgen.render import Renderer
 from hubgen.site import Site, make_post, render_bodies
 from hubgen.stored import Decoder, Encoder, Missing, Unstorable, job_field
 from hubgen.yamlio import read_file
-
-NAME = "resume"  # resume-<digest of the output folder>.bin, in the cache's folder
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ def _where(doc: Document) -> str:
 
 
 def forget(folder: Path, output: Path) -> None:
-    (folder / per_output(NAME, output)).unlink(missing_ok=True)
+    (folder / per_output(RESUME, output)).unlink(missing_ok=True)
 
 
 class Storing:
@@ -101,7 +99,7 @@ class Storing:
         jobs: Sequence[RenderJob],
         places: Mapping[str, str],
     ) -> None:
-        self._file = folder / per_output(NAME, output)
+        self._file = folder / per_output(RESUME, output)
         self._output, self._cache, self._state = output, cache, state
         self._site, self._jobs, self._places = site, jobs, places
         self._thread: threading.Thread | None = None
@@ -316,7 +314,7 @@ def rebuild(
 ) -> Done | None:
     """Publish the site with the one post edited since the stored build made again, if that is
     all that changed and the post stays where it was (see above); None when it is not."""
-    file = cache.folder / per_output(NAME, output)
+    file = cache.folder / per_output(RESUME, output)
     read = reading(file, cache.code, str(output))
     if read is None or not isinstance(read.index, dict) or not cache.token:
         return None

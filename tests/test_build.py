@@ -9,6 +9,8 @@ import hashlib
 import os
 import re
 import string
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -249,6 +251,41 @@ def test_template_syntax_error_is_reported_at_its_line(make_site):
     assert problems and problems[0].startswith(
         "templates/post.html:2:1: error: template syntax error"
     )
+
+
+def test_templates_no_page_uses_are_compiled_but_never_reported(make_site):
+    """Every template is compiled while the posts are read (``build._ready``); one no page uses
+    is no concern of the build's, even when it does not compile."""
+    broken = {
+        "templates/unused.html": "{% if %}\n",
+        "templates/unknown-filter.html": "{{ 1 | no_such_filter }}\n",
+        "templates/_partial.html": "{% block x %}{% endblock %}{% block x %}{% endblock %}\n",
+    }
+    root = make_site({**_posts(2), **broken})
+    assert errors(run_build(root)) == []
+    assert "Post 1" in read(root, "index.html")
+
+
+def test_the_command_imports_rendering_only_when_a_build_renders(make_site):
+    """``hubgen`` imports Markdown, Pygments, the feeds' and calendars' libraries while workers
+    read the posts, not before reading; a build that finds nothing changed never imports them."""
+    heavy = ("pygments", "icalendar", "lxml", "markdown_it", "hubgen.render", "hubgen.site")
+    check = f"import sys; print([m for m in {heavy!r} if m in sys.modules])"
+    started = subprocess.run(
+        [sys.executable, "-c", f"import hubgen.cli; {check}"], capture_output=True, text=True
+    )
+    assert started.stdout.strip() == "[]", started.stderr
+    root = make_site(_posts(2))
+    hour_ago = dt.datetime.now().timestamp() - 3600  # not changed as the build began
+    for file in root.rglob("*"):
+        os.utime(file, (hour_ago, hour_ago))
+    build = f"from hubgen import cli; cli.main(['build', '-s', {str(root)!r}]); {check}"
+    shown = []
+    for _ in range(2):  # the first build renders; the second finds nothing to do
+        done = subprocess.run([sys.executable, "-c", build], capture_output=True, text=True)
+        shown.append(done.stdout.strip().splitlines())
+    assert "23 rendered" in shown[0][0] and shown[0][1] == str(list(heavy))
+    assert "0 rendered" in shown[1][0] and shown[1][1] == "[]"
 
 
 def test_undefined_variable_is_reported_at_the_template_line_with_the_page(make_site):
