@@ -284,8 +284,8 @@ def test_the_command_imports_rendering_only_when_a_build_renders(make_site):
     for _ in range(2):  # the first build renders; the second finds nothing to do
         done = subprocess.run([sys.executable, "-c", build], capture_output=True, text=True)
         shown.append(done.stdout.strip().splitlines())
-    assert "23 rendered" in shown[0][0] and shown[0][1] == str(list(heavy))
-    assert "0 rendered" in shown[1][0] and shown[1][1] == "[]"
+    assert "(0 rendered" not in shown[0][0] and shown[0][1] == str(list(heavy))
+    assert "(0 rendered" in shown[1][0] and shown[1][1] == "[]"
 
 
 def test_undefined_variable_is_reported_at_the_template_line_with_the_page(make_site):
