@@ -23,9 +23,9 @@ except ImportError:  # pragma: no cover - not on Windows, where nothing is forke
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Chunks per worker, before the last ones (see _TAIL). With 4, at 10,000 posts, the last chunk of pages kept one worker busy 0.6 s
-# after the other was done, and reading took 2.3 s: the workers were idle while the build's
-# process took in 1,250 documents at a time (1.2 s with 16).
+# Chunks per worker, before the last ones (see _TAIL). With 4, at 10,000 posts, the last chunk of
+# pages kept one worker busy 0.6 s after the other was done, and reading took 2.3 s: the workers
+# were idle while the build's process took in 1,250 documents at a time (1.2 s with 16).
 _CHUNKS = 16
 
 # Towards the end the chunks shrink, each at most what is left over _TAIL chunks a worker (and at
