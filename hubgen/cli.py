@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import datetime as dt
 import os
+import select
 import sys
 import traceback
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from hubgen.output import check_output
 from hubgen.scaffold import ScaffoldError, init_site, new_group, new_post
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_CLOSED = 128 + 13  # what a shell reports of a command killed by SIGPIPE, as 'cat' would be
 
 
 def _source_line(root: Path, problem: Problem) -> str | None:
@@ -209,10 +211,24 @@ def run() -> NoReturn:
     code = main()
     if sys.getprofile() is not None or sys.gettrace() is not None:
         raise SystemExit(code)  # a profiler's or coverage's report comes at the teardown
-    with contextlib.suppress(OSError, ValueError):  # a closed pipe, or a closed stream
+    try:
         sys.stdout.flush()
         sys.stderr.flush()
+    except BrokenPipeError:  # what reads the output went away: as in ``main``
+        code = EXIT_CLOSED if code == EXIT_OK else code
+    except (OSError, ValueError):  # a closed stream
+        pass
     os._exit(code)
+
+
+def _closed(stream: TextIO) -> bool:
+    """Whether ``stream`` is a pipe whose reader has gone."""
+    try:
+        poll = select.poll()
+        poll.register(stream.fileno(), select.POLLOUT)
+    except (OSError, ValueError, AttributeError):  # not a file (a test's), or no poll (Windows)
+        return False
+    return any(events & select.POLLERR for _, events in poll.poll(0))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -225,10 +241,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # what reads the output went away ('hubgen build | head -1'): quietly, as other commands
+        if not any(_closed(stream) for stream in (sys.stdout, sys.stderr)):
+            return _bug()  # a pipe of hubgen's own
+        with contextlib.suppress(OSError, ValueError):  # nothing more is written to it at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLOSED
     except Exception:
-        traceback.print_exc()
-        print(
-            "hubgen: internal error; this is a bug in hubgen, please report it with the traceback above",
-            file=sys.stderr,
-        )
-        return 3
+        return _bug()
+
+
+def _bug() -> int:
+    traceback.print_exc()
+    print(
+        "hubgen: internal error; this is a bug in hubgen, please report it with the traceback above",
+        file=sys.stderr,
+    )
+    return 3

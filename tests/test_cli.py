@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import POST
 
 from hubgen import __version__
@@ -120,3 +121,28 @@ def test_base_url_override(tmp_path):
     assert result.returncode == 0, result.stderr
     html = (tmp_path / "hub/public/index.html").read_text(encoding="utf-8")
     assert 'href="/hub/groups/"' in html and "https://mirror.example.net/hub/" in html
+
+
+@pytest.mark.parametrize("buffered", [True, False])
+def test_output_read_by_a_command_that_left(tmp_path, buffered):
+    """'hubgen build | head -0': the site is built, and the closed pipe ends hubgen as it ends
+    'cat', with no traceback, whether it is found by a print or by the flush at the end."""
+    assert hubgen("init", "newhub", cwd=tmp_path).returncode == 0
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before hubgen says anything
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-m", "hubgen", "build"],
+        cwd=tmp_path / "newhub",
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    os.close(write)
+    assert result.returncode == 141, result.stderr
+    assert result.stderr == ""
+    assert (tmp_path / "newhub/public/index.html").is_file()
