@@ -375,9 +375,7 @@ def atom_xml(feed: Feed, config: SiteConfig) -> bytes:
         parts.append(f"  <icon>{_text(feed.icon_url)}</icon>\n")
     if feed.subtitle:
         parts.append(f"  <subtitle>{_text(feed.subtitle)}</subtitle>\n")
-    parts += _elements(feed.entries, "atom")
-    parts.append("</feed>\n")
-    return "".join(parts).encode()
+    return b"".join(["".join(parts).encode(), *_elements(feed.entries, "atom"), b"</feed>\n"])
 
 
 def _person(indent: str, name: str, person: Person) -> str:
@@ -438,9 +436,8 @@ def rss_xml(feed: Feed, config: SiteConfig) -> bytes:
     if config.language:
         parts.append(f"    <language>{_text(config.language)}</language>\n")
     parts.append(f"    <lastBuildDate>{_rfc822(feed.updated)}</lastBuildDate>\n")
-    parts += _elements(feed.entries, "rss")
-    parts.append("  </channel>\n</rss>\n")
-    return "".join(parts).encode()
+    elements = _elements(feed.entries, "rss")
+    return b"".join(["".join(parts).encode(), *elements, b"  </channel>\n</rss>\n"])
 
 
 def _rss_item(entry: Entry) -> str:
@@ -471,7 +468,7 @@ def _rss_item(entry: Entry) -> str:
 # each (see ``keep_entries``), the newest, room or not: the feeds a quick build renders again
 # hold one changed entry among twenty known ones, and a long session's edits make new entries
 # for the posts they change. The workers it forks for a whole build are a build's processes.
-_WRITTEN: dict[tuple[int, str], tuple[Entry, str]] = {}
+_WRITTEN: dict[tuple[int, str], tuple[Entry, bytes]] = {}
 _WRITTEN_KEPT = 4096
 _KEEPER: int | None = None  # the process that keeps them
 
@@ -486,20 +483,22 @@ def _keeping() -> bool:
     return os.getpid() == _KEEPER
 
 
-def _elements(entries: Sequence[Entry], kind: str) -> list[str]:
-    """The element of each entry in a feed of ``kind``, as written or as kept."""
+def _elements(entries: Sequence[Entry], kind: str) -> list[bytes]:
+    """The element of each entry in a feed of ``kind``, as written or as kept: encoded, so that
+    a feed is joined of bytes (a feed's text with one character beyond Latin-1, a title's dash,
+    is two or four bytes a character, all of it encoded again)."""
     write = _WRITERS[kind]
     keeper = _keeping()
     floor = _WRITTEN_KEPT if keeper else 0
     if not keeper and not _WRITTEN and not memory.room():
-        return [write(e) for e in entries]
+        return [write(e).encode() for e in entries]
     elements = []
     for entry in entries:
         known = _WRITTEN.get((id(entry), kind))
         if known is not None and known[0] is entry:
             elements.append(known[1])
             continue
-        element = write(entry)
+        element = write(entry).encode()
         _WRITTEN[(id(entry), kind)] = (entry, element)  # the entry too: no other takes its id
         elements.append(element)
     memory.trim(_WRITTEN, floor, grow=not keeper)
@@ -528,8 +527,8 @@ def json_feed(path: str, context: Mapping[str, Any], site: Site) -> bytes:
     if not feed.entries:
         return channel.encode()
     before, after = channel.split(_NO_ITEMS, 1)
-    items = ",\n    ".join(_elements(feed.entries, "json"))
-    return (before + '"items": [\n    ' + items + "\n  ]" + after).encode()
+    items = b",\n    ".join(_elements(feed.entries, "json"))
+    return b"".join([(before + '"items": [\n    ').encode(), items, ("\n  ]" + after).encode()])
 
 
 _NO_ITEMS = '"items": []'  # unique: in a JSON string, quotes are escaped
