@@ -17,6 +17,7 @@ from typing import Any
 
 import icalendar
 
+from hubgen import memory
 from hubgen.config import SiteConfig
 from hubgen.groupspec import WEEKDAYS, Meetings
 from hubgen.models import Group
@@ -102,6 +103,42 @@ def meeting_event(group: Group, config: SiteConfig) -> icalendar.Event | None:
     return event
 
 
+@dataclass(frozen=True)
+class _Written:
+    """A group's event as a calendar writes it, the zones it names, and its first day."""
+
+    event: bytes
+    zones: frozenset[str]
+    first: dt.date
+
+
+# The events written last, by group: each is in its group's calendar and in the directory's, which
+# is written from them. Kept by identity, with the group and config themselves, as feed entries are.
+_WRITTEN: dict[int, tuple[Group, SiteConfig, _Written | None]] = {}
+_WRITTEN_KEPT = 4096
+
+
+def _written(group: Group, config: SiteConfig) -> _Written | None:
+    known = _WRITTEN.get(id(group))
+    if known is not None and known[0] is group and known[1] is config:
+        return known[2]
+    event = meeting_event(group, config)
+    written = None
+    if event is not None:
+        # the zones named, as ``Calendar.get_missing_tzids`` finds them in a calendar without
+        # VTIMEZONEs: UTC needs none
+        named = {
+            getattr(value, "params", {}).get("TZID")
+            for _, value in event.property_items(sorted=False)
+        }
+        start = event.start
+        first = start.date() if isinstance(start, dt.datetime) else ANCHOR
+        written = _Written(bytes(event.to_ical()), frozenset(named - {None, "UTC"}), first)
+    _WRITTEN[id(group)] = (group, config, written)
+    memory.trim(_WRITTEN, _WRITTEN_KEPT, grow=False)
+    return written
+
+
 @functools.lru_cache(maxsize=256)
 def _zone(name: str, since: int) -> bytes:
     """A VTIMEZONE from ``since``'s first day to ZONES_UNTIL, written: slow to make (2 ms) and
@@ -153,21 +190,14 @@ def meetings_calendar(path: str, context: Mapping[str, Any], site: Site) -> byte
     calendar.add("url", absolute(config, url(config, agenda.page_path)))
     calendar.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "P1D")
-    starts = []
-    for group in agenda.groups:
-        event = meeting_event(group, config)
-        if event is not None:
-            calendar.add_component(event)
-            starts.append(event.start.date() if isinstance(event.start, dt.datetime) else ANCHOR)
-    first = min(starts, default=ZONES_UNTIL - dt.timedelta(days=366))
+    events = [w for w in (_written(group, config) for group in agenda.groups) if w is not None]
+    first = min((w.first for w in events), default=ZONES_UNTIL - dt.timedelta(days=366))
     # Sorted, so the file does not depend on set order; with no meetings, a calendar still needs
     # one component: the zone they would be in.
-    names = sorted(calendar.get_missing_tzids()) if starts else [agenda.zone]
+    names = sorted(frozenset().union(*(w.zones for w in events))) if events else [agenda.zone]
     # One window for nearly every calendar, so each zone's VTIMEZONE is made once per build.
     zones = b"".join(_zone(name, min(first.year, ZONES_FROM)) for name in names)
-    # before the events that name them, after the calendar's properties (whose lines, folded or
-    # not, never begin with BEGIN:)
+    # the calendar's properties, then the zones, then the events that name them
     written = bytes(calendar.to_ical())
-    at = written.find(b"\r\nBEGIN:", len(b"BEGIN:VCALENDAR"))
-    at = written.rindex(b"END:VCALENDAR") if at == -1 else at + 2
-    return written[:at] + zones + written[at:]
+    at = written.rindex(b"END:VCALENDAR")
+    return b"".join([written[:at], zones, *(w.event for w in events), written[at:]])

@@ -281,3 +281,38 @@ def test_a_zone_cut_at_the_window_is_the_zone_icalendar_writes_whole(name: str) 
         zoneinfo.ZoneInfo(name), tzid=name, first_date=first, last_date=calendars.ZONES_UNTIL
     )
     assert calendars._zone.__wrapped__(name, calendars.ZONES_FROM) == whole.to_ical()
+
+
+def test_a_calendar_is_its_properties_then_each_event_as_written_alone() -> None:
+    """What ``meetings_calendar`` relies on to write the directory's calendar from the events of
+    the groups' own (each written once): icalendar writes a calendar so, long lines folded."""
+    events = []
+    for number, zone in enumerate(("Europe/Oslo", "America/Denver", "UTC")):
+        event = icalendar.Event()
+        event.add("uid", f"group-{number}@hub.example.org")
+        start = dt.datetime(2026, 1, 6 + number, 17, 30, tzinfo=zoneinfo.ZoneInfo(zone))
+        event.add("dtstart", start)
+        event.add("duration", dt.timedelta(minutes=90))
+        event.add("rrule", {"freq": "weekly", "byday": "TU", "interval": 3})
+        event.add("summary", "Circle, the first; of “many” " * 4)
+        event.add("description", "Line one, with commas; and more\n\nMore: https://x.org/" * 5)
+        events.append(event)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", calendars.PRODID)
+    calendar.add("x-wr-calname", "Group meetings — a hub, with a name long enough to fold " * 2)
+    alone = bytes(calendar.to_ical())
+    for event in events:
+        calendar.add_component(event)
+    at = alone.rindex(b"END:VCALENDAR")
+    each = b"".join(bytes(event.to_ical()) for event in events)
+    assert bytes(calendar.to_ical()) == alone[:at] + each + alone[at:]
+    assert calendar.get_missing_tzids() == {"Europe/Oslo", "America/Denver"}
+
+
+def test_the_combined_calendar_holds_each_groups_event_as_its_own_calendar_does(make_site):
+    root = _site(make_site)
+    combined = (root / "public/groups/meetings.ics").read_bytes()
+    for slug in ("circle", "last-thursday", "mondays", "second-thursday"):
+        own = (root / f"public/groups/{slug}/meetings.ics").read_bytes()
+        event = own[own.index(b"BEGIN:VEVENT") : own.index(b"END:VEVENT")]
+        assert combined.count(event) == 1
