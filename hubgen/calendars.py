@@ -127,13 +127,13 @@ def _written(group: Group, config: SiteConfig) -> _Written | None:
     if event is not None:
         # the zones named, as ``Calendar.get_missing_tzids`` finds them in a calendar without
         # VTIMEZONEs: UTC needs none
-        named = {
-            getattr(value, "params", {}).get("TZID")
-            for _, value in event.property_items(sorted=False)
-        }
+        named = (
+            getattr(v, "params", {}).get("TZID") for _, v in event.property_items(sorted=False)
+        )
+        zones = frozenset(str(name) for name in named if name is not None and name != "UTC")
         start = event.start
         first = start.date() if isinstance(start, dt.datetime) else ANCHOR
-        written = _Written(bytes(event.to_ical()), frozenset(named - {None, "UTC"}), first)
+        written = _Written(bytes(event.to_ical()), zones, first)
     _WRITTEN[id(group)] = (group, config, written)
     memory.trim(_WRITTEN, _WRITTEN_KEPT, grow=False)
     return written
