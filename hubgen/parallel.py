@@ -43,6 +43,9 @@ _PIPE_SIZE = 1 << 20
 # The task of the current parallel_map, set just before the workers are forked.
 _task: tuple[Callable[[Any], Any], Sequence[Any], Callable[[], None] | None] | None = None
 
+# The results of the current parallel_map's workers, as they come in (see ``busy``).
+_results: Any = None
+
 
 def workers() -> int:
     """Worker processes to use: HUBGEN_WORKERS if set, else the cores this process may run on."""
@@ -50,6 +53,18 @@ def workers() -> int:
     if chosen.isdigit() and int(chosen) > 0:
         return int(chosen)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def busy() -> bool:
+    """Whether the workers of the parallel_map this process runs have results still to give
+    (for its ``forked``, which can do what it can spare until they are done); False if none
+    runs, or it runs serially."""
+    results = _results
+    if results is None:
+        return False
+    # the iterator of Pool.imap is in its pool's cache until every result is in
+    cache, job = getattr(results, "_cache", None), getattr(results, "_job", None)
+    return cache is None or job in cache
 
 
 def _run(bounds: tuple[int, int]) -> list[Any]:
@@ -87,7 +102,7 @@ def parallel_map(
     process that worked it, before the chunk's results are taken: what ``function`` put off
     for a batch is done then.
     """
-    global _task
+    global _task, _results
     count = workers()
     serial = (
         count < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods()
@@ -106,7 +121,7 @@ def parallel_map(
             _task = (function, items, ended)
             pool = multiprocessing.get_context("fork").Pool(count)
             _widen(pool)
-            chunks = pool.imap(_run, bounds)
+            chunks = _results = pool.imap(_run, bounds)
             if forked is not None:
                 forked()
         results: list[R] = []
@@ -122,7 +137,7 @@ def parallel_map(
             pool = None
         return results
     finally:
-        _task = None
+        _task = _results = None
         if pool is not None:  # an exception, or Ctrl-C
             pool.terminate()
         if not serial:

@@ -115,6 +115,7 @@ def render_bodies(
     keep_sources: bool = True,
     encode: Callable[[Document, Rendered], bytes | None] | None = None,
     encoded: dict[str, bytes] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, Rendered]:
     """Each document's body as HTML with its links resolved, by source; broken ones left out.
 
@@ -123,6 +124,8 @@ def render_bodies(
     Markdown of the documents is let go here once it is no longer needed: when their bodies come
     from the cache, or when the workers rendering them have it. The worker that renders a body
     also takes ``encode`` of it (a post's fingerprint), given back in ``encoded`` by source.
+    ``meanwhile`` is run by this process once workers rendering the bodies are forked, if they
+    are.
     """
     raw_html = config.markdown.raw_html_posts
     renderer = MarkdownRenderer(raw_html=raw_html)
@@ -181,8 +184,12 @@ def render_bodies(
         encoding = encode(doc, rendered) if encode is not None and not link_problems else None
         return rendered, link_problems, calls, key(doc), encoding
 
-    # once forked, the workers have the sources of the bodies they render
-    rendered_all = parallel_map(render, missing, forked=lambda: forget(missing))
+    def forked() -> None:  # the workers have the sources of the bodies they render
+        forget(missing)
+        if meanwhile is not None:
+            meanwhile()
+
+    rendered_all = parallel_map(render, missing, forked=forked)
     for doc, (rendered, link_problems, calls, body, encoding) in zip(
         missing, rendered_all, strict=True
     ):
@@ -260,6 +267,7 @@ def assemble(
     cache: BuildCache | None = None,
     reuse: Assembled | None = None,
     prints: Fingerprints,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Site:
     """Link the read content into a site. Problems are collected; broken items are left out.
 
@@ -268,6 +276,7 @@ def assemble(
     whose fingerprint is known. It is left holding this build's. ``prints`` learns the
     fingerprint of each post whose body a worker rendered, which made the post and took it
     there: forked later to render the pages, each worker would otherwise take every post's.
+    ``meanwhile`` is run by this process while workers render the bodies, if they do.
     """
     posts_docs = [d for d in content.posts if _published(d, drafts, future, now)]
     page_docs = list(content.pages)
@@ -320,6 +329,7 @@ def assemble(
         keep_sources=reuse is not None,
         encode=encode,
         encoded=encoded,
+        meanwhile=meanwhile,
     )
     posts: list[Post] = []
     assembled: Assembled = {}

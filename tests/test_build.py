@@ -8,9 +8,11 @@ import datetime as dt
 import hashlib
 import os
 import re
+import shutil
 import string
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,7 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
+from hubgen import content as content_module
 from hubgen import output, parallel, render
+from hubgen import site as site_module
 from hubgen.config import load_config
 from hubgen.errors import Problems
 from hubgen.output import MARK
@@ -650,6 +654,74 @@ def test_workers_send_results_back_by_a_wide_pipe(monkeypatch) -> None:
     monkeypatch.setenv("HUBGEN_WORKERS", "2")
     sizes = parallel.parallel_map(_widest_pipe, range(4), min_items=1)
     assert sizes == [parallel._PIPE_SIZE] * 4
+
+
+def _slow(item: int) -> int:
+    time.sleep(0.002)
+    return item
+
+
+def test_busy_tells_the_forking_process_whether_its_workers_have_results_to_give(monkeypatch):
+    """What lets the build compile templates while the readers work, and no longer (``_Ready``)."""
+    monkeypatch.setenv("HUBGEN_WORKERS", "2")
+    seen = []
+
+    def forked() -> None:
+        seen.append(parallel.busy())  # 400 items of 2 ms: 0.4 s of work for the two workers
+        deadline = time.monotonic() + 60
+        while parallel.busy() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        seen.append(parallel.busy())
+
+    assert not parallel.busy()
+    assert parallel.parallel_map(_slow, range(400), min_items=1, forked=forked) == list(range(400))
+    assert seen == [True, False] and not parallel.busy()
+
+
+def test_templates_are_compiled_while_the_readers_work_and_the_rest_with_the_bodies(
+    make_site, monkeypatch
+):
+    """Readers at work to the end: every template is compiled while they read. Readers done at
+    once: none then, every one while the bodies are rendered. Each once, and the same pages."""
+    steps: list[str] = []  # each parallel step as it starts, and each template compiled
+    original_map, original_compile = parallel.parallel_map, jinja2.Environment.compile
+
+    def parallel_map(*args, **kwargs):  # type: ignore[no-untyped-def]
+        steps.append("step")
+        return original_map(*args, **kwargs)
+
+    def compile(self, source, name=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        steps.append(name)
+        return original_compile(self, source, name, *args, **kwargs)
+
+    for module in (content_module, site_module, render):
+        monkeypatch.setattr(module, "parallel_map", parallel_map)
+    monkeypatch.setattr(jinja2.Environment, "compile", compile)
+    monkeypatch.setenv("HUBGEN_WORKERS", "2")
+    posts = {
+        f"content/posts/post-{i:03d}.md": POST.format(
+            title=f"Post {i}",
+            date=(dt.date(2020, 1, 1) + dt.timedelta(days=i)).isoformat(),
+            body=f"Body {i}.",
+        )
+        for i in range(500)
+    }
+    root = make_site(posts)  # read, rendered and written in parallel
+    pages = []
+    for readers_busy in (True, False):
+        monkeypatch.setattr(parallel, "busy", lambda busy=readers_busy: busy)
+        steps.clear()
+        shutil.rmtree(root / ".hubgen-cache", ignore_errors=True)
+        shutil.rmtree(root / "public", ignore_errors=True)
+        assert errors(run_build(root)) == []
+        assert steps.count("step") == 3, steps  # reading, bodies, pages
+        reading, bodies = steps.index("step"), steps.index("step", steps.index("step") + 1)
+        names = [s for s in steps if s != "step"]
+        assert "post.html" in names and len(names) == len(set(names)), names
+        compiled_in = steps[reading + 1 : bodies] if readers_busy else steps[bodies + 1 :]
+        assert compiled_in[: len(names)] == names, steps
+        pages.append(read(root, "index.html"))
+    assert pages[0] == pages[1]
 
 
 @pytest.mark.parametrize("total", [1, 7, 250, 1000, 17465])
