@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from hubgen.calendars import Agenda
 from hubgen.config import SiteConfig
 from hubgen.errors import Problems
 from hubgen.feeds import STYLESHEET, Channel, newest_first
 from hubgen.groupspec import KIND_LABELS, KINDS
-from hubgen.models import Facet, Post
+from hubgen.models import Facet, Group, Post
 from hubgen.outputs import Alternate, RenderJob, alternates, formats_for, with_links
 from hubgen.routes import expand, url
 from hubgen.site import Site
@@ -346,8 +346,9 @@ def plan(site: Site, problems: Problems, icon: str | None = None) -> list[Render
         ("Format", site.formats, "format_facet"),
         ("Country", site.countries, "country_facet"),
     ):
+        filed = _filed_under(site.groups, attribute)
         for facet in facets:
-            members = [g for g in site.groups if _files_under(g, attribute, facet.slug)]
+            members = filed.get(facet.slug, [])
             path = facet.url[len(config.base_path.rstrip("/")) :]
             jobs.append(
                 RenderJob(
@@ -409,11 +410,16 @@ def plan(site: Site, problems: Problems, icon: str | None = None) -> list[Render
     return _unique(planner.linked(site_feeds), problems)
 
 
-def _files_under(group: Any, attribute: str, slug: str) -> bool:
-    value = getattr(group, attribute)
-    if isinstance(value, tuple):
-        return any(f.slug == slug for f in value)
-    return value is not None and value.slug == slug
+def _filed_under(groups: Sequence[Group], attribute: str) -> dict[str, list[Group]]:
+    """The groups under each facet of ``attribute`` (a facet, a tuple of them or None), by the
+    facet's slug, in their order: each once, in one pass (not one a facet)."""
+    filed: dict[str, list[Group]] = {}
+    for group in groups:
+        value = getattr(group, attribute)
+        facets = value if isinstance(value, tuple) else () if value is None else (value,)
+        for slug in dict.fromkeys(f.slug for f in facets):
+            filed.setdefault(slug, []).append(group)
+    return filed
 
 
 def _unique(jobs: list[RenderJob], problems: Problems) -> list[RenderJob]:
