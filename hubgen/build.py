@@ -427,6 +427,15 @@ def _build(
     from hubgen.site import assemble
 
     prints = Fingerprints(session.prints) if session is not None else Fingerprints()
+    places: list[dict[str, str]] = []  # what placed each post, for ``resume``
+    read = [content.posts]  # let go of with ``content``
+
+    def with_the_bodies() -> None:  # while workers render the bodies, if they do
+        if ready:
+            ready[0].compile()
+        if state is not None:
+            places.append(resume.where(read[0]))  # not their bodies: 0.13 s at 10,000
+
     site = assemble(
         content,
         config,
@@ -437,17 +446,19 @@ def _build(
         cache=cache,
         reuse=session.posts if session is not None else None,
         prints=prints,
-        meanwhile=ready[0].compile if ready else None,
+        meanwhile=with_the_bodies,
     )
     # the date of the next post to come, when the site changes by itself
     coming = min((d.date for d in content.posts if d.date and d.date > options.now), default=None)
-    places = resume.where(content.posts) if state is not None else {}
+    if not places:
+        places.append(resume.where(read[0]) if state is not None else {})
+    read.clear()
     del content  # the sources, bodies and all, are in the site now as what they became
     give_back_memory()  # before workers are forked with a copy of it
     icon = config.feeds.icon or find_icon((*theme.static_dirs, options.root / "static"))
     jobs = plan(site, problems, icon)
     if ready:
-        ready[0].compile()  # what is left (with the bodies in parallel, nothing is)
+        ready[0].compile()  # what is left (if the bodies were not rendered in parallel)
     env = ready[0].env if ready else environment(options.root, theme, config)
     renderer = Renderer(env, options.root, theme, prints, serving=session is not None)
 
@@ -473,7 +484,7 @@ def _build(
     )
     storing = None
     if state is not None:  # for the next build, when one post is all that changes
-        storing = resume.Storing(cache_folder, output, cache, state, site, jobs, places)
+        storing = resume.Storing(cache_folder, output, cache, state, site, jobs, places[0])
     try:
         rendering = render_all(
             jobs,
