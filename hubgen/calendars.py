@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import icalendar
+from icalendar.parser import param_value
 
 from hubgen import memory
 from hubgen.config import SiteConfig
@@ -77,32 +78,6 @@ def _description(group: Group, meetings: Meetings, page: str) -> str:
     return "\n".join(lines)
 
 
-def meeting_event(group: Group, config: SiteConfig) -> icalendar.Event | None:
-    """The group's meetings as one recurring event, or None if it has no upcoming meetings."""
-    meetings = group.meetings
-    if meetings is None or not group.meets:
-        return None
-    first = first_meeting(group, meetings)
-    hours, minutes = map(int, meetings.time.split(":"))
-    start = dt.datetime.combine(first, dt.time(hours, minutes), zoneinfo.ZoneInfo(group.zone))
-    page = absolute(config, group.url)
-    event = icalendar.Event()
-    event.add("uid", f"{group.slug}@{host(config)}")
-    # DTSTAMP is required; the first meeting is a date the input fixes, unlike the build's time.
-    event.add("dtstamp", start.astimezone(dt.UTC))
-    event.add("dtstart", start)
-    event.add("duration", dt.timedelta(minutes=meetings.duration))
-    event.add("rrule", recurrence(meetings, first))
-    event.add("summary", group.name)
-    event.add("description", _description(group, meetings, page))
-    if group.location is not None and group.location.text:
-        event.add("location", group.location.text)
-    elif group.format != "in-person":
-        event.add("location", "Online")
-    event.add("url", page)
-    return event
-
-
 @dataclass(frozen=True)
 class _Written:
     """A group's event as a calendar writes it, the zones it names, and its first day."""
@@ -122,21 +97,102 @@ def _written(group: Group, config: SiteConfig) -> _Written | None:
     known = _WRITTEN.get(id(group))
     if known is not None and known[0] is group and known[1] is config:
         return known[2]
-    event = meeting_event(group, config)
-    written = None
-    if event is not None:
-        # the zones named, as ``Calendar.get_missing_tzids`` finds them in a calendar without
-        # VTIMEZONEs: UTC needs none
-        named = (
-            getattr(v, "params", {}).get("TZID") for _, v in event.property_items(sorted=False)
-        )
-        zones = frozenset(str(name) for name in named if name is not None and name != "UTC")
-        start = event.start
-        first = start.date() if isinstance(start, dt.datetime) else ANCHOR
-        written = _Written(bytes(event.to_ical()), zones, first)
+    written = _event(group, config)
     _WRITTEN[id(group)] = (group, config, written)
     memory.trim(_WRITTEN, _WRITTEN_KEPT, grow=False)
     return written
+
+
+def _event(group: Group, config: SiteConfig) -> _Written | None:
+    """The group's meetings as one recurring event, written, or None if it has no upcoming
+    meetings. The lines and values as icalendar writes them, by its own value types (a zone that
+    is UTC is written so, with no TZID), without its components: written by one, a group's
+    calendar took 1.4 ms, nearly all of it icalendar's, a character at a time."""
+    meetings = group.meetings
+    if meetings is None or not group.meets:
+        return None
+    first = first_meeting(group, meetings)
+    hours, minutes = map(int, meetings.time.split(":"))
+    start = dt.datetime.combine(first, dt.time(hours, minutes), zoneinfo.ZoneInfo(group.zone))
+    page = absolute(config, group.url)
+    begins = icalendar.vDDDTypes(start)
+    zone = begins.params.get("TZID")
+    # DTSTAMP is required; the first meeting is a date the input fixes, unlike the build's time.
+    stamp = _value(icalendar.vDDDTypes(start.astimezone(dt.UTC)))
+    duration = _value(icalendar.vDuration(dt.timedelta(minutes=meetings.duration)))
+    lines = [
+        "BEGIN:VEVENT",
+        "SUMMARY:" + _text(group.name),
+        f"DTSTART{';TZID=' + param_value(zone) if zone else ''}:{_value(begins)}",
+        "DURATION:" + duration,
+        "DTSTAMP:" + stamp,
+        "UID:" + _text(f"{group.slug}@{host(config)}"),
+        "RRULE:" + _value(icalendar.vRecur(recurrence(meetings, first))),
+        "DESCRIPTION:" + _text(_description(group, meetings, page)),
+    ]
+    if group.location is not None and group.location.text:
+        lines.append("LOCATION:" + _text(group.location.text))
+    elif group.format != "in-person":
+        lines.append("LOCATION:Online")
+    lines += ["URL:" + page, "END:VEVENT"]
+    zones = frozenset([str(zone)] if zone and zone != "UTC" else [])
+    return _Written(_lines(lines), zones, first)
+
+
+def _text(value: str) -> str:
+    """A TEXT value, escaped as icalendar escapes it (backslashes, semicolons, commas, line
+    ends)."""
+    return _value(icalendar.vText(value))
+
+
+def _value(value: Any) -> str:
+    """A value of one of icalendar's types, as it writes it."""
+    written: bytes = value.to_ical()
+    return written.decode()
+
+
+def _lines(lines: list[str]) -> bytes:
+    """Content lines as icalendar writes them: folded, each ended by CRLF."""
+    return "".join(_fold(line) + "\r\n" for line in lines).encode()
+
+
+def _fold(line: str) -> str:
+    """A content line folded as icalendar folds it: at most 74 octets a line (75 with the space
+    that starts a continuation), never after a backslash or caret that starts an escape, never
+    within a character. icalendar goes a character at a time; a long ASCII line (a description)
+    is cut in slices here."""
+    if not line.isascii():
+        return _fold_characters(line)
+    pieces = []
+    while len(line) >= 75:
+        piece = line[:74]
+        if piece[-1] in "\\^":  # kept with what it escapes
+            piece = piece[:-1]
+        pieces.append(piece)
+        line = line[len(piece) :]
+    pieces.append(line)
+    return "\r\n ".join(pieces)
+
+
+def _fold_characters(line: str) -> str:
+    pieces: list[str] = []
+    current: list[str] = []
+    count = 0
+    for char in line:
+        size = len(char.encode())
+        if current and count + size >= 75:
+            if len(current) > 1 and current[-1] in "\\^":  # kept with what it escapes
+                escape = current.pop()
+                pieces.append("".join(current))
+                current, count = [escape], len(escape.encode())
+            else:
+                pieces.append("".join(current))
+                current, count = [], 0
+        current.append(char)
+        count += size
+    if current:
+        pieces.append("".join(current))
+    return "\r\n ".join(pieces)
 
 
 @functools.lru_cache(maxsize=256)
@@ -180,16 +236,21 @@ class _Until(dt.tzinfo):
 def meetings_calendar(path: str, context: Mapping[str, Any], site: Site) -> bytes:
     agenda: Agenda = context["calendar"]
     config = site.config
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("name", agenda.title)
-    calendar.add("x-wr-calname", agenda.title)
-    calendar.add("url", absolute(config, url(config, agenda.page_path)))
-    calendar.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", "P1D")
+    title = _text(agenda.title)
+    head = _lines(
+        [
+            "BEGIN:VCALENDAR",  # its properties in the order icalendar writes them
+            "VERSION:2.0",
+            "PRODID:" + _text(PRODID),
+            "CALSCALE:GREGORIAN",
+            "METHOD:PUBLISH",
+            "NAME:" + title,
+            "X-WR-CALNAME:" + title,
+            "REFRESH-INTERVAL;VALUE=DURATION:P1D",
+            "URL:" + absolute(config, url(config, agenda.page_path)),
+            "X-PUBLISHED-TTL:P1D",
+        ]
+    )
     events = [w for w in (_written(group, config) for group in agenda.groups) if w is not None]
     first = min((w.first for w in events), default=ZONES_UNTIL - dt.timedelta(days=366))
     # Sorted, so the file does not depend on set order; with no meetings, a calendar still needs
@@ -198,6 +259,4 @@ def meetings_calendar(path: str, context: Mapping[str, Any], site: Site) -> byte
     # One window for nearly every calendar, so each zone's VTIMEZONE is made once per build.
     zones = b"".join(_zone(name, min(first.year, ZONES_FROM)) for name in names)
     # the calendar's properties, then the zones, then the events that name them
-    written = bytes(calendar.to_ical())
-    at = written.rindex(b"END:VCALENDAR")
-    return b"".join([written[:at], zones, *(w.event for w in events), written[at:]])
+    return b"".join([head, zones, *(w.event for w in events), b"END:VCALENDAR\r\n"])

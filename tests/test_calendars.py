@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import tempfile
 import zoneinfo
 from pathlib import Path
 
@@ -13,8 +14,15 @@ import icalendar
 import pytest
 import recurring_ical_events
 from conftest import errors, read, run_build
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
 
-from hubgen import calendars
+from hubgen import calendars, groupspec
+from hubgen.config import SiteConfig, load_config
+from hubgen.groupspec import Location, Meetings
+from hubgen.models import Group
+from hubgen.routes import absolute, host
 
 SITE_YAML = """\
 title: Test Hub
@@ -316,3 +324,81 @@ def test_the_combined_calendar_holds_each_groups_event_as_its_own_calendar_does(
         own = (root / f"public/groups/{slug}/meetings.ics").read_bytes()
         event = own[own.index(b"BEGIN:VEVENT") : own.index(b"END:VEVENT")]
         assert combined.count(event) == 1
+
+
+def _icalendar_event(group: Group, config: SiteConfig) -> bytes:
+    """The event as icalendar's components write it: what hubgen wrote before it wrote the lines
+    itself (and wrote the same bytes: the 10,000-post hub's 501 calendars were diffed)."""
+    meetings = group.meetings
+    assert meetings is not None
+    first = calendars.first_meeting(group, meetings)
+    hours, minutes = map(int, meetings.time.split(":"))
+    start = dt.datetime.combine(first, dt.time(hours, minutes), zoneinfo.ZoneInfo(group.zone))
+    page = absolute(config, group.url)
+    event = icalendar.Event()
+    event.add("uid", f"{group.slug}@{host(config)}")
+    event.add("dtstamp", start.astimezone(dt.UTC))
+    event.add("dtstart", start)
+    event.add("duration", dt.timedelta(minutes=meetings.duration))
+    event.add("rrule", calendars.recurrence(meetings, first))
+    event.add("summary", group.name)
+    event.add("description", calendars._description(group, meetings, page))
+    if group.location is not None and group.location.text:
+        event.add("location", group.location.text)
+    elif group.format != "in-person":
+        event.add("location", "Online")
+    event.add("url", page)
+    return bytes(event.to_ical())
+
+
+_PIECES = [*'ab ,;:\\^"\n\r', "N", "\\N", "é", "ß", "—", "日本", "🙂", "word "]
+_WORDS = st.lists(st.sampled_from(_PIECES), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=_WORDS.filter(str.strip),
+    summary=_WORDS,
+    city=st.one_of(st.none(), _WORDS),
+    form=st.sampled_from(["online", "in-person", "hybrid", None]),
+    zone=st.sampled_from(["UTC", "Europe/Oslo", "Africa/Accra", "America/Denver", "Asia/Tokyo"]),
+    cadence=st.sampled_from(["weekly", "every 2 weeks", "every 3 weeks", "monthly"]),
+    day=st.integers(0, 364),
+    time=st.sampled_from(["07:00", "17:30", "23:45"]),
+    duration=st.integers(5, 24 * 60),
+)
+def test_a_groups_event_is_written_as_icalendar_writes_it(
+    name, summary, city, form, zone, cadence, day, time, duration
+) -> None:
+    starts = dt.date(2026, 1, 1) + dt.timedelta(days=day)
+    meetings = Meetings(cadence, groupspec.WEEKDAYS[starts.weekday()], time, duration, starts)
+    group = Group(
+        "content/groups/g.yaml", "g", "/groups/g/", name, summary, Markup(""), None, (), (), form,
+        None, Location(city=city) if city is not None else None, None, zone, meetings, None,
+        None, None, None, (), None, (), (), (), zone,
+    )  # fmt: skip
+    written = calendars._event(group, _CONFIG)
+    assert written is not None
+    assert written.event == _icalendar_event(group, _CONFIG)
+    assert written.zones == ({zone} - {"UTC", "Africa/Accra"})
+
+
+@given(
+    st.one_of(
+        st.text(st.sampled_from([*"ab\\^ "]), min_size=70, max_size=400),  # ASCII: in slices
+        st.text(st.sampled_from([*"ab\\^ ", "é", "日", "🙂"]), min_size=20, max_size=400),
+    )
+)
+def test_lines_are_folded_as_icalendar_folds_them(line: str) -> None:
+    assert calendars._fold(line) == icalendar.parser.string._foldline(line)
+
+
+def _config() -> SiteConfig:
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+        loaded, _ = load_config(Path(folder))
+        assert loaded is not None
+        return loaded.config
+
+
+_CONFIG = _config()
