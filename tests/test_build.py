@@ -258,7 +258,7 @@ def test_template_syntax_error_is_reported_at_its_line(make_site):
 
 
 def test_templates_no_page_uses_are_compiled_but_never_reported(make_site):
-    """Every template is compiled while the posts are read (``build._ready``); one no page uses
+    """Every template is compiled before the pages are rendered (``build._Ready``); one no page uses
     is no concern of the build's, even when it does not compile."""
     broken = {
         "templates/unused.html": "{% if %}\n",
