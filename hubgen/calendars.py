@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,6 +193,15 @@ def _fold_characters(line: str) -> str:
     if current:
         pieces.append("".join(current))
     return "\r\n ".join(pieces)
+
+
+def warm(zones: Iterable[str]) -> None:
+    """Make the VTIMEZONE of each of ``zones`` that an event names (not one that is UTC), for the
+    workers forked after: each made it, 2–4 ms a zone."""
+    for name in sorted(set(zones)):
+        moment = dt.datetime(ZONES_FROM, 1, 3, tzinfo=zoneinfo.ZoneInfo(name))
+        if icalendar.vDDDTypes(moment).params.get("TZID") == name:
+            _zone(name, ZONES_FROM)
 
 
 @functools.lru_cache(maxsize=256)

@@ -13,7 +13,7 @@ from pathlib import Path
 import icalendar
 import pytest
 import recurring_ical_events
-from conftest import errors, read, run_build
+from conftest import POST, errors, read, run_build
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
@@ -402,3 +402,30 @@ def _config() -> SiteConfig:
 
 
 _CONFIG = _config()
+
+
+def test_the_zones_of_the_meetings_are_made_before_the_page_workers_are_forked(
+    make_site, monkeypatch
+) -> None:
+    """Each page worker made every VTIMEZONE its calendars name (2–4 ms each); the build's
+    process makes them while the bodies are rendered: the zones events name, not UTC's."""
+    monkeypatch.setenv("HUBGEN_WORKERS", "2")
+    files: dict[str, str | bytes] = {"site.yaml": SITE_YAML}
+    files |= {f"content/groups/{slug}.yaml": GROUPS[slug] for slug in ("circle", "mondays")}
+    files["content/groups/accra.yaml"] = (
+        "name: Accra\nsummary: On GMT.\ntimezone: Africa/Accra\n"
+        'meetings: {cadence: weekly, weekday: Monday, time: "12:00"}\n'
+    )
+    for number in range(250):  # bodies rendered by two workers
+        day = dt.date(2020, 1, 1) + dt.timedelta(days=number)
+        files[f"content/posts/post-{number:03d}.md"] = POST.format(
+            title=f"Post {number}", date=day.isoformat(), body="Text."
+        )
+    root = make_site(files)
+    calendars._zone.cache_clear()
+    assert errors(run_build(root)) == []
+    assert calendars._zone.cache_info().currsize == 2  # Denver's and Paris's, in this process
+    for name in ("America/Denver", "Europe/Paris"):
+        before = calendars._zone.cache_info().hits
+        calendars._zone(name, calendars.ZONES_FROM)
+        assert calendars._zone.cache_info().hits == before + 1
