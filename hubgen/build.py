@@ -427,17 +427,16 @@ def _build(
     from hubgen.site import assemble
 
     prints = Fingerprints(session.prints) if session is not None else Fingerprints()
-    places: list[dict[str, str]] = []  # what placed each post, for ``resume``
-    read = [content.posts]  # let go of with ``content``
-
-    meeting = [g.spec.timezone or config.timezone for g in content.groups if g.spec.meetings]
+    places: dict[str, str] = {}  # what placed each post, for ``resume``
+    documents = [content.posts]  # held no longer than ``content``
+    zones = [g.spec.timezone or config.timezone for g in content.groups if g.spec.meetings]
 
     def with_the_bodies() -> None:  # while workers render the bodies, if they do
         if ready:
             ready[0].compile()
         if state is not None:
-            places.append(resume.where(read[0]))  # not their bodies: 0.13 s at 10,000
-        calendars.warm(meeting)  # for the page workers
+            places.update(resume.where(documents[0]))  # not their bodies: 0.13 s at 10,000
+        calendars.warm(zones)  # for the page workers
 
     site = assemble(
         content,
@@ -453,9 +452,9 @@ def _build(
     )
     # the date of the next post to come, when the site changes by itself
     coming = min((d.date for d in content.posts if d.date and d.date > options.now), default=None)
-    if not places:
-        places.append(resume.where(read[0]) if state is not None else {})
-    read.clear()
+    if state is not None and not places:  # the bodies were not rendered in parallel
+        places.update(resume.where(documents[0]))
+    documents.clear()
     del content  # the sources, bodies and all, are in the site now as what they became
     give_back_memory()  # before workers are forked with a copy of it
     icon = config.feeds.icon or find_icon((*theme.static_dirs, options.root / "static"))
@@ -487,7 +486,7 @@ def _build(
     )
     storing = None
     if state is not None:  # for the next build, when one post is all that changes
-        storing = resume.Storing(cache_folder, output, cache, state, site, jobs, places[0])
+        storing = resume.Storing(cache_folder, output, cache, state, site, jobs, places)
     try:
         rendering = render_all(
             jobs,
