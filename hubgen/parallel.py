@@ -94,20 +94,22 @@ def parallel_map(
     progress: Callable[[int, int], None] | None = None,
     forked: Callable[[], None] | None = None,
     ended: Callable[[], None] | None = None,
+    together: int = 0,
 ) -> list[R]:
     """``[function(item) for item in items]``, in order, over forked workers when it pays.
 
     ``forked`` is called once the workers are forked, if they are: what only they need of this
     process's memory can then be let go. ``ended`` is called at the end of each chunk, by the
     process that worked it, before the chunk's results are taken: what ``function`` put off
-    for a batch is done then.
+    for a batch is done then. The first ``together`` items are one chunk, worked by one process:
+    items that share what each process works out once.
     """
     global _task, _results
     count = workers()
     serial = (
         count < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods()
     )
-    bounds = _bounds(len(items), 1 if serial else count)
+    bounds = _bounds(len(items), 1 if serial else count, together)
     # What exists now is out of the collections workers make after each chunk, and is copied on
     # write less. (Serially, a chunk's collection is of the youngest objects alone.)
     if not serial:
@@ -144,16 +146,16 @@ def parallel_map(
             gc.unfreeze()
 
 
-def _bounds(total: int, count: int) -> list[tuple[int, int]]:
+def _bounds(total: int, count: int, together: int = 0) -> list[tuple[int, int]]:
     """The chunks of ``total`` items for ``count`` workers, in order: serially (one), chunks of
-    100; else _CHUNKS per worker, small enough that results come back while the next chunks are
-    worked on, and smaller at the end (see _TAIL)."""
+    100; else the first ``together`` items in one, then _CHUNKS per worker, small enough that
+    results come back while the next chunks are worked on, and smaller at the end (see _TAIL)."""
     if count < 2:
         return [(start, min(start + 100, total)) for start in range(0, total, 100)]
-    size = max(1, -(-total // (count * _CHUNKS)))
+    start = min(together, total)
+    bounds = [(0, start)] if start > 0 else []
+    size = max(1, -(-(total - start) // (count * _CHUNKS)))
     least = max(1, size // 8)
-    bounds = []
-    start = 0
     while start < total:
         step = min(size, max(least, -(-(total - start) // (count * _TAIL))))
         bounds.append((start, min(start + step, total)))

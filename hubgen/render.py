@@ -462,15 +462,24 @@ def render_all(
             first.setdefault(job.template, job)
     for job in first.values():
         renderer.warm(job, problems)
+    # The feeds first, in one chunk: a post's entry is in the feeds of its tags, its authors and
+    # its groups, in each format, and a process makes it once (at 1,000 posts, the two workers
+    # that shared the feeds made 1,618 entries of 966, two thirds of them twice).
+    feeds = [i for i, (job, _, _) in enumerate(todo) if FORMATS[job.format].role == "feed"]
+    order = feeds + [i for i, (job, _, _) in enumerate(todo) if FORMATS[job.format].role != "feed"]
     macros = renderer.macros()
     with macros.bounded(MACROS_KEPT) if macros is not None else contextlib.nullcontext():
-        results = parallel_map(
+        worked = parallel_map(
             render_one,
-            todo,
+            [todo[i] for i in order],
             progress=progress,
             forked=forked,
             ended=writes.flush if writes is not None else None,
+            together=len(feeds),
         )
+    results = list(worked)  # back in the order of the jobs
+    for i, result in zip(order, worked, strict=True):
+        results[i] = result
     rendered = []
     for (_, relative, _), result in zip(todo, results, strict=True):
         problems.extend(result.problems)

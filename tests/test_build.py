@@ -724,6 +724,18 @@ def test_templates_are_compiled_while_the_readers_work_and_the_rest_with_the_bod
     assert pages[0] == pages[1]
 
 
+@pytest.mark.parametrize(("total", "together"), [(1, 1), (250, 90), (2631, 903), (40, 100)])
+def test_items_that_go_together_are_the_first_chunk(total, together) -> None:
+    """The first ``together`` items (the feeds, which share their entries) are one chunk, for one
+    worker; the rest are chunked as if they were all."""
+    bounds = parallel._bounds(total, 2, together)
+    first = min(total, together)
+    assert bounds[0] == (0, first)
+    rest = [(a + first, b + first) for a, b in parallel._bounds(total - first, 2)]
+    assert bounds[1:] == rest
+    assert parallel._bounds(total, 1, together) == parallel._bounds(total, 1)
+
+
 @pytest.mark.parametrize("total", [1, 7, 250, 1000, 17465])
 def test_chunks_shrink_towards_the_end_so_workers_end_together(total) -> None:
     """Every item in one chunk, in order; _CHUNKS a worker at most of the uniform size, then

@@ -664,6 +664,45 @@ def test_a_process_with_room_makes_and_writes_each_entry_once(make_site, monkeyp
             assert read(root, folder + name) == read(again, folder + name)
 
 
+def test_the_feeds_are_written_by_one_worker_which_makes_each_entry_once(
+    make_site, monkeypatch, tmp_path
+):
+    """The feeds go to the workers first, all in one chunk: each post's entry is made by one
+    process, once, though the post is in the feeds of three tags, its author and the site. (In
+    chunks shared by both workers, two thirds of the entries were made twice at 1,000 posts.)
+    The same bytes as a build by one process."""
+    monkeypatch.setattr(memory, "room", lambda: True)
+    log = tmp_path / "made.log"
+    make_entry = feeds._post_entry
+
+    def making(post, config, full):
+        with log.open("a", encoding="utf-8") as made:  # one short write: whole lines
+            made.write(f"{os.getpid()} {Path(post.source).name}\n")
+        return make_entry(post, config, full)
+
+    monkeypatch.setattr(feeds, "_post_entry", making)
+    files = _tagged_posts(0)
+    for n in range(60):
+        files[f"content/posts/p{n}.md"] = (
+            f"---\ntitle: Post {n}\ndate: 2025-02-{n % 28 + 1:02d}\n"
+            f"tags: [T{n % 20}, U{n % 7}, Every]\nauthors: [ana]\n---\n\nBody {n}.\n"
+        )
+    monkeypatch.setenv("HUBGEN_WORKERS", "2")
+    root = make_site(files)
+    result = run_build(root)
+    assert not errors(result) and len(result.rendered) > 200  # enough to be shared out
+    made = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    assert sorted(name for _, name in made) == sorted(f"p{n}.md" for n in range(60))
+    assert len({pid for pid, _ in made}) == 1 and made[0][0] != str(os.getpid())
+    monkeypatch.setenv("HUBGEN_WORKERS", "1")
+    alone = make_site(files, name="alone")
+    assert not errors(run_build(alone))
+    ours, theirs = root / "public", alone / "public"
+    for path in ours.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (theirs / path.relative_to(ours)).read_bytes(), path
+
+
 def test_caches_let_their_oldest_go_down_to_the_floor_when_there_is_no_room(monkeypatch):
     cache = {n: str(n) for n in range(10)}
     monkeypatch.setattr(memory, "room", lambda: True)
