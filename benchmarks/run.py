@@ -585,7 +585,22 @@ def scaling(args: argparse.Namespace, work: Path) -> None:
     header = ["posts", "groups", "median s", "ms per post", "vs smallest", "peak MB", "KB per post"]
     print(markdown_table(header, rows) + "\n")
     print("Target: time per post flat within ±25% from 1,000 to 50,000 posts.")
+    print(spread([median_seconds(tool, "cold") / size for size, _, tool in tools]))
     print(f"Load average at the end: {load()}\n")
+
+
+def spread(per_post: list[float]) -> str:
+    """Whether times per post lie within ±25% of one level: the band around the midpoint of the
+    least and the most holds both when the most is at most 1.25 / 0.75 times the least."""
+    if len(per_post) < 2:
+        return "One size: no spread."
+    most, least = max(per_post), min(per_post)
+    middle = (most + least) / 2
+    verdict = "met" if most <= least * 1.25 / 0.75 else "not met"
+    return (
+        f"Spread: the most per post is {most / least:.2f}× the least (±25% around their midpoint, "
+        f"{middle * 1000:.2f} ms, holds both up to {1.25 / 0.75:.2f}×): {verdict}."
+    )
 
 
 def carpentries(args: argparse.Namespace, work: Path) -> None:
