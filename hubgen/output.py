@@ -203,7 +203,7 @@ class Staging:
             # a link in the published folder could lead outside: a full build replaces it
             self.update = not links and MARK in self._found
         self.previous = frozenset(previous or ()) if self.update else frozenset()
-        self._made: set[Path] = set()  # folders made (by this process)
+        self._made: set[str] = set()  # folders made (by this process)
         self.marked: os.stat_result | None = None  # the MARK file a full build published
         if self._trusted is not None:
             # in serve's private folder: named by the process, made when a worker or a copy
@@ -211,7 +211,7 @@ class Staging:
             self.folder = self.out.parent / f".{self.out.name}.new-{os.getpid()}"
         else:
             self.folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=self.out.parent))
-            self._made.add(self.folder)
+            self._made.add(str(self.folder))
             spread(self.folder)
         # each file staged, by where it is published: where in the folder it is staged (by
         # this process, or by a worker that told it: see ``staged`` and ``adopt``)
@@ -239,20 +239,23 @@ class Staging:
             return known is not None and (known.size, known.mtime_ns) == (size, mtime_ns)
         return self._found.get(relative) == (size, mtime_ns)
 
-    def _target(self, relative: str) -> Path:
+    def _target(self, relative: str) -> str:
         # The folder is new and hubgen makes no links in it, so a path without '..' that is not
         # absolute stays inside: checked on the text, not resolved (resolving each is slow).
+        # Paths as text: pathlib's objects cost more than the rest of writing a page but the
+        # system's calls (15 µs a file).
         parts = _parts(relative)
-        target = self.folder.joinpath(*parts)
-        parent = target.parent
+        folder = str(self.folder)
+        target = "/".join((folder, *parts))
+        parent = target[: target.rindex("/")]
         if parent not in self._made:
-            top = self.folder / parts[0]
+            top = f"{folder}/{parts[0]}"
             if top not in self._made:  # a year's, tags/: see ``spread``
-                top.mkdir(exist_ok=True)
+                _folder(top)
                 spread(top)
                 self._made.add(top)
             if parent != top:
-                parent.mkdir(parents=True, exist_ok=True)
+                _folder(parent)
                 self._made.add(parent)
         return target
 
@@ -281,17 +284,17 @@ class Staging:
         """Publish the file ``relative`` that a worker staged at ``staged``."""
         self._staged.setdefault(relative, staged)
 
-    def _new(self, relative: str) -> Path:
+    def _new(self, relative: str) -> str | Path:
         """Where the new site's file ``relative`` is written, noted for ``publish``: an update's
         files side by side, under the process's id and a number (no folders to make, and none
         to remove after the move); a full build's where they will be published."""
         if self.update:
             _parts(relative)  # refused before anything is written, as a full build's are
             staged = f"{os.getpid()}-{len(self._staged):06d}"  # workers stage side by side
-            target = self.folder / staged
-            if self.folder not in self._made:
+            target: str | Path = self.folder / staged
+            if str(self.folder) not in self._made:
                 self.folder.mkdir(mode=0o700, exist_ok=True)
-                self._made.add(self.folder)
+                self._made.add(str(self.folder))
         else:
             staged, target = relative, self._target(relative)
         self._staged[relative] = staged
@@ -309,12 +312,12 @@ class Staging:
             os.link(source, target)
         except OSError:  # a file system without hard links
             shutil.copy2(source, target)
-        return target.stat()
+        return Path(target).stat()
 
     def copy(self, source: Path, relative: str) -> os.stat_result:
         target = self._new(relative)
         shutil.copyfile(source, target)
-        return target.stat()
+        return Path(target).stat()
 
     def publish(self, files: Collection[str]) -> None:
         """Make the new site, of ``files``, the published one."""
@@ -377,7 +380,7 @@ class Staging:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def spread(folder: Path) -> None:
+def spread(folder: str | Path) -> None:
     """Mark a new folder as the top of unrelated subtrees (ext4's ``chattr +T``), so that the
     file system places each folder made in it where there is room, not beside it; elsewhere
     nothing.
@@ -408,7 +411,19 @@ def spread(folder: Path) -> None:
         os.close(fd)
 
 
-def _put(target: Path, data: bytes, mtime_ns: int | None = None) -> os.stat_result:
+def _folder(path: str) -> None:
+    """Make the folder ``path`` (and those above it that are missing) if it is not there: by
+    its text, as ``Staging._target`` (a ``Path`` made to make it costs more than the call)."""
+    try:
+        os.mkdir(path)  # noqa: PTH102
+    except FileNotFoundError:
+        os.makedirs(path, exist_ok=True)  # noqa: PTH103
+    except FileExistsError:
+        if not os.path.isdir(path):  # noqa: PTH112
+            raise
+
+
+def _put(target: str | Path, data: bytes, mtime_ns: int | None = None) -> os.stat_result:
     """Write a new file; its status, read from the open file (no second lookup of the path)."""
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
