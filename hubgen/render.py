@@ -464,7 +464,8 @@ def render_all(
         renderer.warm(job, problems)
     # The feeds first, in one chunk: a post's entry is in the feeds of its tags, its authors and
     # its groups, in each format, and a process makes it once (at 1,000 posts, the two workers
-    # that shared the feeds made 1,618 entries of 966, two thirds of them twice).
+    # that shared the feeds made 1,618 entries of 966, two thirds of them twice). Half the jobs
+    # at most, so that the other worker is not left idle by a hub whose feeds are most of it.
     feeds = [i for i, (job, _, _) in enumerate(todo) if FORMATS[job.format].role == "feed"]
     order = feeds + [i for i, (job, _, _) in enumerate(todo) if FORMATS[job.format].role != "feed"]
     macros = renderer.macros()
@@ -475,7 +476,7 @@ def render_all(
             progress=progress,
             forked=forked,
             ended=writes.flush if writes is not None else None,
-            together=len(feeds),
+            together=min(len(feeds), len(order) // 2),
         )
     results = list(worked)  # back in the order of the jobs
     for i, result in zip(order, worked, strict=True):

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from hubgen import feeds, memory
+from hubgen import feeds, memory, render
 from hubgen.config import SiteConfig
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -701,6 +701,32 @@ def test_the_feeds_are_written_by_one_worker_which_makes_each_entry_once(
     for path in ours.rglob("*"):
         if path.is_file():
             assert path.read_bytes() == (theirs / path.relative_to(ours)).read_bytes(), path
+
+
+def test_feeds_that_are_most_of_the_jobs_are_not_all_given_to_one_worker(make_site, monkeypatch):
+    """Ten posts in eighty tags: the feeds are three jobs in four. One chunk holds half the jobs
+    (all feeds), and the other feeds are shared out with the pages, so the other worker is not
+    left idle."""
+    chunks: list[tuple[int, int, list[str]]] = []
+    original = render.parallel_map
+
+    def parallel_map(function, items, **options):  # type: ignore[no-untyped-def]
+        formats = [job.format for job, _, _ in items]
+        chunks.append((options.get("together", 0), len(items), formats))
+        return original(function, items, **options)
+
+    monkeypatch.setattr(render, "parallel_map", parallel_map)
+    files = _tagged_posts(0)
+    for n in range(10):
+        tags = ", ".join(f"T{n}x{t}" for t in range(8))
+        files[f"content/posts/p{n}.md"] = (
+            f"---\ntitle: Post {n}\ndate: 2025-03-{n + 1:02d}\ntags: [{tags}]\n---\n\nBody.\n"
+        )
+    assert not errors(run_build(make_site(files)))
+    [(together, total, formats)] = chunks
+    feeds_count = sum(f in ("rss", "atom", "json") for f in formats)
+    assert feeds_count > total // 2 and together == total // 2
+    assert all(f in ("rss", "atom", "json") for f in formats[:feeds_count])
 
 
 def test_caches_let_their_oldest_go_down_to_the_floor_when_there_is_no_room(monkeypatch):
