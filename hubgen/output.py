@@ -284,14 +284,14 @@ class Staging:
         """Publish the file ``relative`` that a worker staged at ``staged``."""
         self._staged.setdefault(relative, staged)
 
-    def _new(self, relative: str) -> str | Path:
+    def _new(self, relative: str) -> str:
         """Where the new site's file ``relative`` is written, noted for ``publish``: an update's
         files side by side, under the process's id and a number (no folders to make, and none
         to remove after the move); a full build's where they will be published."""
         if self.update:
             _parts(relative)  # refused before anything is written, as a full build's are
             staged = f"{os.getpid()}-{len(self._staged):06d}"  # workers stage side by side
-            target: str | Path = self.folder / staged
+            target = f"{self.folder}/{staged}"
             if str(self.folder) not in self._made:
                 self.folder.mkdir(mode=0o700, exist_ok=True)
                 self._made.add(str(self.folder))
