@@ -556,21 +556,28 @@ def scaling(args: argparse.Namespace, work: Path) -> None:
         shutil.copytree(source / "hubgen", site)
         tool = hubgen_tool(site, work / f"out-hubgen-{size}")
         tool.name = f"{size} posts, {groups} groups"
-        tools.append((size, groups, tool))
+        one = one_post(site, work / f"hubgen-{size}-one-post")
+        floor = hubgen_tool(one, work / f"out-hubgen-{size}-one-post")
+        floor.name = f"1 post, {groups} groups"
+        tools.append((size, groups, tool, floor))
     print(f"## Scaling: hubgen cold builds, {args.runs} runs each\n")
     print(f"{machine()}; hubgen source {source_digest()}\n", flush=True)
     for repetition in range(1, args.runs + 1):
         log(f"Repetition {repetition}/{args.runs}")
-        for _, _, tool in tools:
-            tool.reset()
-            run_checked(tool, "cold")
+        for _, _, tool, floor in tools:
+            for each in (tool, floor):
+                each.reset()
+                run_checked(each, "cold")
     base = None
     rows = []
-    for size, groups, tool in tools:
+    further = []
+    for size, groups, tool, floor in tools:
         seconds = median_seconds(tool, "cold")
         per_post = seconds / size * 1000
         base = base or per_post
         memory = peak_mb(tool, "cold")
+        fixed = median_seconds(floor, "cold")
+        further.append((seconds - fixed) / (size - 1))
         rows.append(
             [
                 str(size),
@@ -580,13 +587,30 @@ def scaling(args: argparse.Namespace, work: Path) -> None:
                 f"{per_post / base:.2f}×",
                 f"{memory:.0f}",
                 f"{memory * 1024 / size:.1f}",
+                f"{fixed:.2f}",
+                f"{further[-1] * 1000:.2f}",
             ]
         )
     header = ["posts", "groups", "median s", "ms per post", "vs smallest", "peak MB", "KB per post"]
+    header += ["one post s", "ms per further post"]
     print(markdown_table(header, rows) + "\n")
     print("Target: time per post flat within ±25% from 1,000 to 50,000 posts.")
-    print(spread([median_seconds(tool, "cold") / size for size, _, tool in tools]))
+    print(spread([median_seconds(t, "cold") / size for size, _, t, _ in tools]))
+    print(
+        "Not the target's measure, but what moves it: the same hub with one post (its groups,"
+        " authors and theme, and Python's start-up) is what a build costs before its posts; past"
+        " it, each further post costs:"
+    )
+    print(spread(further))
     print(f"Load average at the end: {load()}\n")
+
+
+def one_post(site: Path, into: Path) -> Path:
+    """A copy of ``site`` with its first post (by name) alone: its groups, authors and config."""
+    shutil.copytree(site, into)
+    for post in sorted((into / "content/posts").glob("*.md"))[1:]:
+        post.unlink()
+    return into
 
 
 def spread(per_post: list[float]) -> str:
