@@ -606,10 +606,18 @@ def scaling(args: argparse.Namespace, work: Path) -> None:
 
 
 def one_post(site: Path, into: Path) -> Path:
-    """A copy of ``site`` with its first post (by name) alone: its groups, authors and config."""
-    shutil.copytree(site, into)
-    for post in sorted((into / "content/posts").glob("*.md"))[1:]:
-        post.unlink()
+    """A copy of ``site`` with its first post (by name) alone: its groups, authors and config.
+    The other posts are not copied (copied and deleted, 50,000 files freed just before the
+    timed builds would slow the next ones to make files: see the README)."""
+    posts = site / "content/posts"
+    first = min(p.name for p in posts.glob("*.md"))
+
+    def others(folder: str, names: list[str]) -> list[str]:
+        if folder != str(posts):
+            return []
+        return [n for n in names if n.endswith(".md") and n != first]
+
+    shutil.copytree(site, into, ignore=others)
     return into
 
 
