@@ -577,7 +577,7 @@ def scaling(args: argparse.Namespace, work: Path) -> None:
         base = base or per_post
         memory = peak_mb(tool, "cold")
         fixed = median_seconds(floor, "cold")
-        further.append((seconds - fixed) / (size - 1))
+        further.append((seconds - fixed) / max(size - 1, 1))
         rows.append(
             [
                 str(size),
@@ -703,7 +703,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--scaling",
         metavar="SIZES",
         help="instead of the comparison, time hubgen cold builds at these numbers of posts "
-        "(e.g. 1000,10000,50000; groups scale with posts as --groups/--posts)",
+        "(e.g. 1000,10000,50000; groups scale with posts as --groups/--posts), and each "
+        "size's hub with one post",
     )
     parser.add_argument(
         "--corpus-cache",
