@@ -466,8 +466,8 @@ def render_all(
     # its groups, in each format, and a process makes it once (at 1,000 posts, the two workers
     # that shared the feeds made 1,618 entries of 966, two thirds of them twice). Half the jobs
     # at most, so that the other worker is not left idle by a hub whose feeds are most of it.
-    feeds = [i for i, (job, _, _) in enumerate(todo) if FORMATS[job.format].role == "feed"]
-    order = feeds + [i for i, (job, _, _) in enumerate(todo) if FORMATS[job.format].role != "feed"]
+    feed = [FORMATS[job.format].role == "feed" for job, _, _ in todo]
+    order = sorted(range(len(todo)), key=lambda i: not feed[i])  # stable: else in their order
     macros = renderer.macros()
     with macros.bounded(MACROS_KEPT) if macros is not None else contextlib.nullcontext():
         worked = parallel_map(
@@ -476,7 +476,7 @@ def render_all(
             progress=progress,
             forked=forked,
             ended=writes.flush if writes is not None else None,
-            together=min(len(feeds), len(order) // 2),
+            together=min(sum(feed), len(order) // 2),
         )
     results = list(worked)  # back in the order of the jobs
     for i, result in zip(order, worked, strict=True):
